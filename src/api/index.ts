@@ -1,0 +1,3 @@
+export { createApiServer, type ApiDeps } from './server.ts';
+export { NextTokenCodec } from './next-token.ts';
+export type { RecordResponse } from './record-endpoint.ts';

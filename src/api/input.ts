@@ -1,0 +1,64 @@
+/**
+ * Type checks for JSON 1.1 request members. A member of the wrong JSON type is a
+ * SerializationException, as AWS's JSON services answer it.
+ */
+import { ServiceError } from '../errors.ts';
+
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  return typeof value;
+}
+
+function serialization(name: string, expected: string, value: unknown): ServiceError {
+  return new ServiceError('SerializationException', `${name} must be ${expected}, found ${kindOf(value)}.`);
+}
+
+export function expectObject(value: unknown, name: string): Record<string, unknown> {
+  if (kindOf(value) !== 'object') throw serialization(name, 'an object', value);
+  return value as Record<string, unknown>;
+}
+
+export function expectArray(value: unknown, name: string): unknown[] {
+  if (!Array.isArray(value)) throw serialization(name, 'a list', value);
+  return value;
+}
+
+export function optionalString(value: unknown, name: string): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw serialization(name, 'a string', value);
+  return value;
+}
+
+/** A required string member; missing is a validation error of the operation's own kind. */
+export function requireString(value: unknown, name: string, missingCode = 'ValidationException'): string {
+  if (value === undefined || value === null) throw new ServiceError(missingCode, `${name} is required.`);
+  if (typeof value !== 'string') throw serialization(name, 'a string', value);
+  return value;
+}
+
+export function optionalInteger(value: unknown, name: string): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value)) throw serialization(name, 'an integer', value);
+  return value;
+}
+
+export function optionalBoolean(value: unknown, name: string): boolean | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'boolean') throw serialization(name, 'a boolean', value);
+  return value;
+}
+
+/**
+ * Timestamps arrive as epoch seconds (the JSON protocol's default format); ISO 8601 strings are
+ * accepted too. Returns epoch milliseconds.
+ */
+export function optionalTimestamp(value: unknown, name: string): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'number') return Math.round(value * 1000);
+  if (typeof value === 'string') {
+    const ms = /^\d+(\.\d+)?$/.test(value) ? Number(value) * 1000 : Date.parse(value);
+    if (!Number.isNaN(ms)) return Math.round(ms);
+  }
+  throw serialization(name, 'a timestamp (epoch seconds)', value);
+}

@@ -1,0 +1,174 @@
+/**
+ * OpenTrail's HTTP front: the CloudTrail JSON 1.1 API at POST / and the recording endpoint at
+ * POST /v1/records. Every request is SigV4-verified; every authenticated call is recorded
+ * (self-audit) before it is answered. Bad input gets an AWS-style error and never stops the server.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { BodyTooLarge, readBody, sendError, sendJson, signedRequest, sourceIp } from './http.ts';
+import type { Logger } from 'pino';
+import { ServiceError, isServiceError } from '../errors.ts';
+import type { Authenticator, AuthenticatedCall } from '../iam/index.ts';
+import { apiCallEvent, camelCaseKeys, type GroupCommitter } from '../ingest/index.ts';
+import type { EventStore } from '../store/index.ts';
+import { lookupEvents } from './cloudtrail/lookup-events.ts';
+import type { OperationHandler } from './cloudtrail/operation.ts';
+import { CLOUDTRAIL_OPERATIONS, isReadOnlyOperation, operationOfTarget } from './cloudtrail/operations.ts';
+import type { NextTokenCodec } from './next-token.ts';
+import { handleRecordRequest } from './record-endpoint.ts';
+
+export interface ApiDeps {
+  authenticator: Authenticator;
+  committer: GroupCommitter;
+  store: EventStore;
+  tokens: NextTokenCodec;
+  logger: Logger;
+  historyRetentionDays: number;
+  now: () => number;
+}
+
+/** The largest CloudTrail API request body accepted. */
+export const MAX_API_BODY_BYTES = 1024 * 1024;
+/** The largest recording request body accepted (a batch of up to 10,000 records). */
+export const MAX_RECORD_BODY_BYTES = 64 * 1024 * 1024;
+
+const SIGNING_NAMES = ['cloudtrail'] as const;
+
+const HANDLERS: Partial<Record<string, OperationHandler>> = {
+  LookupEvents: lookupEvents,
+};
+
+export function createApiServer(deps: ApiDeps): Server {
+  const server = createServer((req, res) => {
+    handle(req, res, deps).catch((error: unknown) => {
+      deps.logger.error({ err: error }, 'request failed unexpectedly');
+      sendError(res, new ServiceError('InternalFailure', 'The request processing has failed because of an unknown error.', { fault: 'server' }), randomUUID(), 'application/x-amz-json-1.1');
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  return server;
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, deps: ApiDeps): Promise<void> {
+  const requestId = randomUUID();
+  const path = (req.url ?? '/').split('?')[0];
+  const json11 = 'application/x-amz-json-1.1';
+  if (req.method === 'GET' && path === '/health') {
+    sendJson(res, 200, { status: 'ok' }, requestId, 'application/json');
+    return;
+  }
+  const isRecord = path === '/v1/records';
+  const contentType = isRecord ? 'application/json' : json11;
+  if (req.method !== 'POST' || (path !== '/' && !isRecord)) {
+    sendError(res, new ServiceError('UnknownOperationException', `No operation at ${req.method ?? ''} ${path ?? ''}.`, { httpStatus: 404 }), requestId, contentType);
+    return;
+  }
+  let body: Buffer;
+  try {
+    body = await readBody(req, isRecord ? MAX_RECORD_BODY_BYTES : MAX_API_BODY_BYTES);
+  } catch (error) {
+    if (error instanceof BodyTooLarge) {
+      const limit = isRecord ? MAX_RECORD_BODY_BYTES : MAX_API_BODY_BYTES;
+      sendError(res, new ServiceError('RequestEntityTooLargeException', `Request body exceeds ${limit} bytes.`, { httpStatus: 413 }), requestId, contentType);
+      return;
+    }
+    throw error;
+  }
+
+  let caller: AuthenticatedCall;
+  try {
+    caller = deps.authenticator.authenticate(signedRequest(req, body), SIGNING_NAMES, deps.now());
+  } catch (error) {
+    if (isServiceError(error)) {
+      // No verified identity: nothing to attribute, so nothing is recorded (as on AWS).
+      sendError(res, error, requestId, contentType);
+      return;
+    }
+    throw error;
+  }
+
+  if (isRecord) {
+    await handleRecordRequest(req, res, body, caller, requestId, deps);
+    return;
+  }
+  await handleCloudTrailCall(req, res, body, caller, requestId, deps);
+}
+
+async function handleCloudTrailCall(
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: Buffer,
+  caller: AuthenticatedCall,
+  requestId: string,
+  deps: ApiDeps,
+): Promise<void> {
+  const contentType = 'application/x-amz-json-1.1';
+  const target = req.headers['x-amz-target'];
+  const operation = operationOfTarget(typeof target === 'string' ? target : undefined);
+  const known = operation !== undefined && (CLOUDTRAIL_OPERATIONS as readonly string[]).includes(operation);
+  if (!known) {
+    sendError(res, new ServiceError('UnknownOperationException', `Unknown operation ${String(target ?? '(no X-Amz-Target)')}.`), requestId, contentType);
+    return;
+  }
+  const startedMs = deps.now();
+  let input: Record<string, unknown> = {};
+  let output: Record<string, unknown> | undefined;
+  let failure: ServiceError | undefined;
+  try {
+    const text = body.length === 0 ? '{}' : new TextDecoder('utf-8', { fatal: true }).decode(body);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new ServiceError('SerializationException', 'Request body is not a valid JSON document.');
+    }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      throw new ServiceError('SerializationException', 'Request body must be a JSON object.');
+    }
+    input = parsed as Record<string, unknown>;
+    const handler = HANDLERS[operation];
+    if (!handler) {
+      throw new ServiceError('UnknownOperationException', `OpenTrail does not implement ${operation} yet.`);
+    }
+    output = await handler(input, {
+      caller,
+      store: deps.store,
+      tokens: deps.tokens,
+      nowMs: startedMs,
+      historyRetentionDays: deps.historyRetentionDays,
+    });
+  } catch (error) {
+    if (error instanceof TypeError && /encoded data was not valid/.test(error.message)) {
+      failure = new ServiceError('SerializationException', 'Request body is not valid UTF-8.');
+    } else if (isServiceError(error)) failure = error;
+    else {
+      deps.logger.error({ err: error, operation }, 'operation failed unexpectedly');
+      failure = new ServiceError('InternalFailure', 'The request processing has failed because of an unknown error.', { fault: 'server' });
+    }
+  }
+
+  // Self-audit: the call is durable in the log before the caller hears back.
+  const readOnly = isReadOnlyOperation(operation);
+  await deps.committer.append([
+    apiCallEvent({
+      principal: caller.principal,
+      region: caller.region,
+      eventSource: 'cloudtrail.amazonaws.com',
+      eventName: operation,
+      readOnly,
+      category: 'Management',
+      requestParameters: Object.keys(input).length > 0 ? (camelCaseKeys(input) as Record<string, unknown>) : null,
+      responseElements: null,
+      ...(failure ? { errorCode: failure.code, errorMessage: failure.message } : {}),
+      sourceIPAddress: sourceIp(req),
+      userAgent: req.headers['user-agent'] ?? '',
+      requestId,
+      eventId: randomUUID(),
+      timeMs: startedMs,
+    }),
+  ]);
+
+  if (failure) sendError(res, failure, requestId, contentType);
+  else sendJson(res, 200, output ?? {}, requestId, contentType);
+}
+

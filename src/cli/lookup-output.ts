@@ -1,0 +1,72 @@
+/** Printing Event history: a table for people, JSON and CSV for the "download". */
+import type { Event } from '@aws-sdk/client-cloudtrail';
+
+export type OutputFormat = 'table' | 'json' | 'csv';
+
+interface Row {
+  EventTime: string;
+  EventName: string;
+  Username: string;
+  EventSource: string;
+  ReadOnly: string;
+  AccessKeyId: string;
+  EventId: string;
+  AwsRegion: string;
+  SourceIPAddress: string;
+  ErrorCode: string;
+  ResourceType: string;
+  ResourceName: string;
+}
+
+function rowOf(event: Event): Row {
+  let record: Record<string, unknown> = {};
+  try {
+    record = JSON.parse(event.CloudTrailEvent ?? '{}') as Record<string, unknown>;
+  } catch {
+    // CloudTrailEvent is always JSON from OpenTrail; keep the row even if not.
+  }
+  const text = (v: unknown): string => (typeof v === 'string' ? v : '');
+  return {
+    EventTime: event.EventTime ? event.EventTime.toISOString().replace('.000Z', 'Z') : '',
+    EventName: event.EventName ?? '',
+    Username: event.Username ?? '',
+    EventSource: event.EventSource ?? '',
+    ReadOnly: event.ReadOnly ?? '',
+    AccessKeyId: event.AccessKeyId ?? '',
+    EventId: event.EventId ?? '',
+    AwsRegion: text(record.awsRegion),
+    SourceIPAddress: text(record.sourceIPAddress),
+    ErrorCode: text(record.errorCode),
+    ResourceType: (event.Resources ?? []).map((r) => r.ResourceType ?? '').join(';'),
+    ResourceName: (event.Resources ?? []).map((r) => r.ResourceName ?? '').join(';'),
+  };
+}
+
+function csvField(value: string): string {
+  return /[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+export function formatEvents(events: Event[], format: OutputFormat): string {
+  switch (format) {
+    case 'json':
+      return JSON.stringify(
+        events.map((e) => ({ ...e, EventTime: e.EventTime?.toISOString() })),
+        null,
+        2,
+      );
+    case 'csv': {
+      const rows = events.map(rowOf);
+      const header = Object.keys(rowOf({})) as (keyof Row)[];
+      return [header.join(','), ...rows.map((r) => header.map((h) => csvField(r[h])).join(','))].join('\n');
+    }
+    case 'table': {
+      const columns: (keyof Row)[] = ['EventTime', 'EventName', 'Username', 'EventSource', 'ReadOnly', 'EventId'];
+      const rows = events.map(rowOf);
+      const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => r[c].length)));
+      const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+      return [line(columns), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(columns.map((c) => r[c])))].join(
+        '\n',
+      );
+    }
+  }
+}

@@ -1,0 +1,23 @@
+/**
+ * The one error that crosses the wire. `code` is the AWS exception name (it becomes `__type`);
+ * `fault` says whose mistake it was (client → HTTP 400, server → HTTP 500).
+ */
+export type Fault = 'client' | 'server';
+
+export class ServiceError extends Error {
+  readonly code: string;
+  readonly fault: Fault;
+  readonly httpStatus: number;
+
+  constructor(code: string, message: string, options: { fault?: Fault; httpStatus?: number } = {}) {
+    super(message);
+    this.name = 'ServiceError';
+    this.code = code;
+    this.fault = options.fault ?? 'client';
+    this.httpStatus = options.httpStatus ?? (this.fault === 'client' ? 400 : 500);
+  }
+}
+
+export function isServiceError(error: unknown): error is ServiceError {
+  return error instanceof ServiceError;
+}

@@ -1,0 +1,232 @@
+/**
+ * Validation of incoming CloudTrail records (attacker-controlled input). Each check names the
+ * field, what it held and what was expected. Known fields are type-checked; unknown fields pass
+ * through untouched, because AWS adds fields over time and imported logs must round-trip.
+ */
+import {
+  CURRENT_EVENT_VERSION,
+  EVENT_CATEGORIES,
+  EVENT_TYPES,
+  type CloudTrailRecord,
+  type EventCategory,
+} from './record.ts';
+
+/** AWS documents 256 KB as the largest event CloudTrail accepts (PutAuditEvents, event size limits). */
+export const MAX_RECORD_BYTES = 256 * 1024;
+
+export type FieldKind = 'string' | 'boolean' | 'object' | 'object-or-null' | 'array';
+
+const FIELD_KINDS: Record<string, FieldKind> = {
+  eventVersion: 'string',
+  userIdentity: 'object',
+  eventTime: 'string',
+  eventSource: 'string',
+  eventName: 'string',
+  awsRegion: 'string',
+  sourceIPAddress: 'string',
+  userAgent: 'string',
+  errorCode: 'string',
+  errorMessage: 'string',
+  requestParameters: 'object-or-null',
+  responseElements: 'object-or-null',
+  additionalEventData: 'object-or-null',
+  requestID: 'string',
+  eventID: 'string',
+  eventType: 'string',
+  apiVersion: 'string',
+  managementEvent: 'boolean',
+  readOnly: 'boolean',
+  resources: 'array',
+  recipientAccountId: 'string',
+  serviceEventDetails: 'object-or-null',
+  sharedEventID: 'string',
+  vpcEndpointId: 'string',
+  vpcEndpointAccountId: 'string',
+  eventCategory: 'string',
+  addendum: 'object',
+  sessionCredentialFromConsole: 'string',
+  edgeDeviceDetails: 'object-or-null',
+  tlsDetails: 'object',
+  insightDetails: 'object',
+};
+
+const ACCOUNT_ID = /^\d{12}$/;
+// ISO 8601 in UTC as CloudTrail writes it (2023-07-10T11:42:18Z); fractional seconds are accepted.
+const EVENT_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?Z$/;
+const EVENT_VERSION = /^\d{1,2}\.\d{1,2}$/;
+const REGION = /^[a-z0-9][a-z0-9-]{0,63}$/;
+
+/** Values a record may leave out; the recorder fills them in (appended, never rewritten). */
+export interface RecordDefaults {
+  eventID: () => string;
+  awsRegion: string;
+  recipientAccountId: string;
+}
+
+export type ValidationResult =
+  | { ok: true; record: CloudTrailRecord; text: string; eventTimeMs: number; category: EventCategory }
+  | { ok: false; errorCode: 'InvalidRecord' | 'RecordTooLarge'; errorMessage: string };
+
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  return typeof value;
+}
+
+function fits(kind: FieldKind, value: unknown): boolean {
+  switch (kind) {
+    case 'string':
+      return typeof value === 'string';
+    case 'boolean':
+      return typeof value === 'boolean';
+    case 'object':
+      return kindOf(value) === 'object';
+    case 'object-or-null':
+      return value === null || kindOf(value) === 'object';
+    case 'array':
+      return Array.isArray(value);
+  }
+}
+
+function fail(errorMessage: string): ValidationResult {
+  return { ok: false, errorCode: 'InvalidRecord', errorMessage };
+}
+
+/** Parses a CloudTrail eventTime; returns epoch milliseconds or undefined if it is not a real instant. */
+export function parseEventTime(value: string): number | undefined {
+  const m = EVENT_TIME.exec(value);
+  if (!m) return undefined;
+  const [y, mo, d, h, mi, s] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const ms = Date.UTC(y, mo - 1, d, h, mi, s) + (m[7] ? Math.floor(Number(m[7]) * 1000) : 0);
+  const back = new Date(ms);
+  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d) return undefined;
+  if (h > 23 || mi > 59 || s > 59) return undefined;
+  return ms;
+}
+
+/**
+ * Validates one record. `text` is its original JSON text and `value` the parsed form of it.
+ * Missing defaultable fields are appended to the text, so the original bytes stay a prefix.
+ */
+export function validateRecord(
+  value: unknown,
+  text: string,
+  textBytes: number,
+  defaults: RecordDefaults,
+): ValidationResult {
+  if (textBytes > MAX_RECORD_BYTES) {
+    return {
+      ok: false,
+      errorCode: 'RecordTooLarge',
+      errorMessage: `Record is ${textBytes} bytes; the maximum CloudTrail record size is ${MAX_RECORD_BYTES} bytes (256 KB).`,
+    };
+  }
+  if (kindOf(value) !== 'object') return fail(`Record must be a JSON object, found ${kindOf(value)}.`);
+  const record = value as Record<string, unknown>;
+
+  for (const [field, kind] of Object.entries(FIELD_KINDS)) {
+    const v = record[field];
+    if (v === undefined) continue;
+    if (!fits(kind, v)) return fail(`Field '${field}' must be ${kind.replace(/-/g, ' ')}, found ${kindOf(v)}.`);
+  }
+
+  const added: Record<string, string> = {};
+  const eventType = (record.eventType as string | undefined) ?? 'AwsApiCall';
+  if (!(EVENT_TYPES as readonly string[]).includes(eventType)) {
+    return fail(`Field 'eventType' is '${eventType}'; expected one of ${EVENT_TYPES.join(', ')}.`);
+  }
+  if (record.eventType === undefined) added.eventType = eventType;
+  const isInsight = eventType === 'AwsCloudTrailInsight';
+
+  const category = (record.eventCategory as string | undefined) ?? (isInsight ? 'Insight' : 'Management');
+  if (!(EVENT_CATEGORIES as readonly string[]).includes(category)) {
+    return fail(`Field 'eventCategory' is '${category}'; expected one of ${EVENT_CATEGORIES.join(', ')}.`);
+  }
+  if (isInsight !== (category === 'Insight')) {
+    return fail(`eventType '${eventType}' does not go with eventCategory '${category}'.`);
+  }
+  if (record.eventCategory === undefined) added.eventCategory = category;
+
+  if (typeof record.eventTime !== 'string') return fail(`Field 'eventTime' is required.`);
+  const eventTimeMs = parseEventTime(record.eventTime);
+  if (eventTimeMs === undefined) {
+    return fail(`Field 'eventTime' is '${record.eventTime}'; expected ISO 8601 UTC like 2026-01-31T23:59:59Z.`);
+  }
+
+  if (isInsight) {
+    const details = record.insightDetails as Record<string, unknown> | undefined;
+    if (!details) return fail(`Insights events require 'insightDetails'.`);
+    for (const f of ['eventSource', 'eventName', 'state', 'insightType']) {
+      if (typeof details[f] !== 'string') return fail(`Field 'insightDetails.${f}' is required and must be a string.`);
+    }
+  } else {
+    for (const f of ['eventSource', 'eventName']) {
+      const v = record[f];
+      if (typeof v !== 'string' || v.length === 0) return fail(`Field '${f}' is required and must be a non-empty string.`);
+    }
+  }
+
+  if (record.eventVersion === undefined) added.eventVersion = CURRENT_EVENT_VERSION;
+  else if (!EVENT_VERSION.test(record.eventVersion as string)) {
+    return fail(`Field 'eventVersion' is '${String(record.eventVersion)}'; expected a version like ${CURRENT_EVENT_VERSION}.`);
+  }
+
+  if (record.eventID === undefined) added.eventID = defaults.eventID();
+  else if ((record.eventID as string).length === 0 || (record.eventID as string).length > 128) {
+    return fail(`Field 'eventID' must be 1 to 128 characters.`);
+  }
+
+  if (record.awsRegion === undefined) added.awsRegion = defaults.awsRegion;
+  else if (!REGION.test(record.awsRegion as string)) {
+    return fail(`Field 'awsRegion' is '${String(record.awsRegion)}'; expected a region name such as us-east-1.`);
+  }
+
+  if (record.recipientAccountId === undefined) added.recipientAccountId = defaults.recipientAccountId;
+  else if (!ACCOUNT_ID.test(record.recipientAccountId as string)) {
+    return fail(`Field 'recipientAccountId' is '${String(record.recipientAccountId)}'; expected a 12-digit account ID.`);
+  }
+
+  if (record.resources !== undefined) {
+    for (const [i, r] of (record.resources as unknown[]).entries()) {
+      if (kindOf(r) !== 'object') return fail(`Field 'resources[${i}]' must be an object, found ${kindOf(r)}.`);
+      for (const f of ['ARN', 'accountId', 'type']) {
+        const v = (r as Record<string, unknown>)[f];
+        if (v !== undefined && typeof v !== 'string') return fail(`Field 'resources[${i}].${f}' must be a string.`);
+      }
+    }
+  }
+  if (record.userIdentity !== undefined) {
+    const identity = record.userIdentity as Record<string, unknown>;
+    for (const f of ['type', 'principalId', 'arn', 'accountId', 'accessKeyId', 'userName', 'invokedBy']) {
+      const v = identity[f];
+      if (v !== undefined && v !== null && typeof v !== 'string') {
+        return fail(`Field 'userIdentity.${f}' must be a string, found ${kindOf(v)}.`);
+      }
+    }
+  }
+
+  let finalText = text;
+  const addedKeys = Object.keys(added);
+  if (addedKeys.length > 0) {
+    Object.assign(record, added);
+    const close = text.lastIndexOf('}');
+    const body = text.slice(0, close).trimEnd();
+    const extra = addedKeys.map((k) => `${JSON.stringify(k)}:${JSON.stringify(added[k])}`).join(',');
+    finalText = `${body}${body.endsWith('{') ? '' : ','}${extra}}`;
+  }
+
+  return {
+    ok: true,
+    record: record as unknown as CloudTrailRecord,
+    text: finalText,
+    eventTimeMs,
+    category: category as EventCategory,
+  };
+}

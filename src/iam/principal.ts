@@ -1,0 +1,52 @@
+import { randomBytes, randomInt } from 'node:crypto';
+
+/** The caller behind a verified access key. */
+export interface Principal {
+  accountId: string;
+  userName: string;
+  userId: string;
+  arn: string;
+  accessKeyId: string;
+}
+
+export interface AccessKeyRecord {
+  accessKeyId: string;
+  secretAccessKey: string;
+  accountId: string;
+  userName: string;
+  userId: string;
+  status: 'Active' | 'Inactive';
+}
+
+// AWS key and unique IDs use a base32 alphabet after their four-letter prefix.
+const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+
+function base32(length: number): string {
+  let out = '';
+  for (const byte of randomBytes(length)) out += BASE32[byte % 32];
+  return out;
+}
+
+export function newAccountId(): string {
+  return `${randomInt(1, 10)}${String(randomInt(0, 1e11)).padStart(11, '0')}`;
+}
+
+export function newAccessKeyId(): string {
+  return `AKIA${base32(16)}`;
+}
+
+export function newUserId(): string {
+  return `AIDA${base32(17)}`;
+}
+
+export function newSecretAccessKey(): string {
+  return randomBytes(30).toString('base64');
+}
+
+export function userArn(accountId: string, userName: string): string {
+  return `arn:aws:iam::${accountId}:user/${userName}`;
+}
+
+export function isAccountId(value: string): boolean {
+  return /^\d{12}$/.test(value);
+}

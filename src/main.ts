@@ -1,0 +1,107 @@
+/** Composition root: reads the Config once, builds the adapters and starts the API. */
+import { mkdir } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { pino, type Logger } from 'pino';
+import { NextTokenCodec, createApiServer } from './api/index.ts';
+import type { Config } from './config.ts';
+import { Authenticator, DuckDbIdentityStore, bootstrapIdentity } from './iam/index.ts';
+import { GroupCommitter } from './ingest/index.ts';
+import { LocalKeyProvider } from './kms/index.ts';
+import { DuckDbDatabase, DuckDbEventStore } from './store/index.ts';
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  accountId: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  credentialsPath: string;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export async function startServer(config: Config, logger: Logger = pino({ level: config.logLevel })): Promise<RunningServer> {
+  const dataDir = resolve(config.dataDir);
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const keys = await LocalKeyProvider.open(dataDir);
+  const db = await DuckDbDatabase.open(join(dataDir, 'opentrail.duckdb'));
+  const store = await DuckDbEventStore.open(db);
+  const identityStore = await DuckDbIdentityStore.open(await db.connect(), keys);
+  const committer = new GroupCommitter(store);
+  const now = Date.now;
+
+  // Keys load once the port is known (the config file written for the CLI names the endpoint);
+  // until then every request is answered 'unknown key'.
+  const authenticator = new Authenticator([]);
+  const server = createApiServer({
+    authenticator,
+    committer,
+    store,
+    tokens: new NextTokenCodec(keys.deriveKey('lookup-next-token')),
+    logger,
+    historyRetentionDays: config.historyRetentionDays,
+    now,
+  });
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolveListen());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+
+  let identity;
+  try {
+    identity = await bootstrapIdentity(identityStore, {
+      dataDir,
+      region: config.region,
+      endpointUrl: url,
+      nowMs: now(),
+      ...(config.accountId !== undefined ? { accountId: config.accountId } : {}),
+    });
+  } catch (error) {
+    server.close();
+    await store.close();
+    db.close();
+    throw error;
+  }
+  for (const key of identity.keys) authenticator.addKey(key);
+
+  const purge = async (): Promise<void> => {
+    try {
+      const removed = await store.purgeHistory(now() - config.historyRetentionDays * DAY_MS);
+      if (removed > 0) logger.info({ removed }, 'purged events older than the Event history window');
+    } catch (error) {
+      logger.error({ err: error }, 'Event history purge failed');
+    }
+  };
+  const purgeTimer = setInterval(() => void purge(), config.purgeIntervalMs);
+  purgeTimer.unref();
+  void purge();
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    accountId: identity.accountId,
+    accessKeyId: identity.admin.accessKeyId,
+    secretAccessKey: identity.admin.secretAccessKey,
+    credentialsPath: identity.credentialsPath,
+    dataDir,
+    close() {
+      closing ??= (async () => {
+        clearInterval(purgeTimer);
+        await new Promise<void>((r) => {
+          server.close(() => r());
+          server.closeIdleConnections();
+        });
+        await store.close();
+        db.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,56 @@
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+
+/**
+ * One embedded DuckDB database file with a small pool of connections. DuckDB runs each
+ * connection's statements on its own threads, so reads on pooled connections go on while the
+ * single writer commits.
+ */
+export class DuckDbDatabase {
+  private readonly idle: DuckDBConnection[] = [];
+  private readonly waiters: ((c: DuckDBConnection) => void)[] = [];
+  private closed = false;
+
+  private constructor(
+    readonly instance: DuckDBInstance,
+    private readonly all: DuckDBConnection[],
+  ) {
+    this.idle.push(...all);
+  }
+
+  static async open(path: string, options: { readers?: number; threads?: number } = {}): Promise<DuckDbDatabase> {
+    const instance = await DuckDBInstance.create(path, {
+      // No network or filesystem reach beyond our own file: extensions never load on their own.
+      autoload_known_extensions: 'false',
+      autoinstall_known_extensions: 'false',
+      // Checkpoints compress the log's JSON text; a larger threshold amortises them over more rows.
+      checkpoint_threshold: '256MB',
+      ...(options.threads ? { threads: String(options.threads) } : {}),
+    });
+    const connections: DuckDBConnection[] = [];
+    for (let i = 0; i < (options.readers ?? 3); i++) connections.push(await instance.connect());
+    return new DuckDbDatabase(instance, connections);
+  }
+
+  /** A connection of its own, outside the pool (the writer, the purger). */
+  connect(): Promise<DuckDBConnection> {
+    return this.instance.connect();
+  }
+
+  async withConnection<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
+    const connection = this.idle.pop() ?? (await new Promise<DuckDBConnection>((r) => this.waiters.push(r)));
+    try {
+      return await fn(connection);
+    } finally {
+      const next = this.waiters.shift();
+      if (next) next(connection);
+      else this.idle.push(connection);
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const c of this.all) c.closeSync();
+    this.instance.closeSync();
+  }
+}

@@ -1,0 +1,72 @@
+import type { EventCategory } from '../events/index.ts';
+
+/** An event as the log keeps it: the record's original text plus the columns lookups filter on. */
+export interface NewEvent {
+  eventId: string;
+  accountId: string;
+  region: string;
+  eventTimeMs: number;
+  eventName: string;
+  eventSource: string;
+  username: string | null;
+  accessKeyId: string | null;
+  readOnly: boolean | null;
+  category: EventCategory;
+  resourceTypes: string[];
+  resourceNames: string[];
+  raw: string;
+}
+
+export interface StoredEvent extends NewEvent {
+  seq: bigint;
+  recordedAtMs: number;
+}
+
+/** Per-event outcome of an append, in input order. */
+export type AppendOutcome = { status: 'recorded'; seq: bigint } | { status: 'duplicate' };
+
+export type LookupAttributeKey =
+  | 'EventId'
+  | 'EventName'
+  | 'ReadOnly'
+  | 'Username'
+  | 'ResourceType'
+  | 'ResourceName'
+  | 'EventSource'
+  | 'AccessKeyId';
+
+export interface LookupQuery {
+  accountId: string;
+  region: string;
+  category: 'Management' | 'Insight';
+  startMs: number;
+  endMs: number;
+  attribute?: { key: LookupAttributeKey; value: string };
+  /** Only events recorded up to this sequence number: pages stay stable under concurrent writes. */
+  maxSeq: bigint;
+  /** Continue after this position in (eventTime desc, seq desc) order. */
+  after?: { eventTimeMs: number; seq: bigint };
+  limit: number;
+}
+
+/**
+ * The one source of truth: an append-only log ordered by a global sequence number. No method
+ * changes or deletes a recorded event; only retention (`purgeHistory`) removes old ones.
+ */
+export interface EventStore {
+  /** Appends in one durable transaction; resolves only once the events survive a crash. */
+  append(events: readonly NewEvent[]): Promise<AppendOutcome[]>;
+  lookup(query: LookupQuery): Promise<StoredEvent[]>;
+  /** Highest sequence number recorded so far (0n when empty). */
+  lastSeq(): bigint;
+  /** Events after `afterSeq` in sequence order, for consumers. */
+  readAfter(afterSeq: bigint, limit: number): Promise<StoredEvent[]>;
+  getCursor(consumer: string): Promise<bigint | undefined>;
+  commitCursor(consumer: string, seq: bigint): Promise<void>;
+  /**
+   * Removes events whose eventTime is before `cutoffMs`, except those a consumer has not read
+   * yet. Runs beside writes without blocking them. Returns how many were removed.
+   */
+  purgeHistory(cutoffMs: number): Promise<number>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,3 @@
+export * from './event-store.ts';
+export { DuckDbDatabase } from './duckdb/database.ts';
+export { DuckDbEventStore } from './duckdb/duckdb-event-store.ts';
