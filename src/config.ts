@@ -39,7 +39,9 @@ export function validateConfig(input: Partial<Config>): Config {
     throw new ConfigError(`--account-id must be 12 digits, got '${config.accountId}'`);
   }
   if (!Number.isInteger(config.historyRetentionDays) || config.historyRetentionDays < 1) {
-    throw new ConfigError(`--history-retention-days must be a whole number of days >= 1, got ${config.historyRetentionDays}`);
+    throw new ConfigError(
+      `--history-retention-days must be a whole number of days >= 1, got ${config.historyRetentionDays}`,
+    );
   }
   return config;
 }

@@ -28,7 +28,13 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, requestId: string, contentType: string): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  requestId: string,
+  contentType: string,
+): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
     'content-type': contentType,
@@ -38,7 +44,12 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, req
   res.end(text);
 }
 
-export function sendError(res: ServerResponse, error: ServiceError, requestId: string, contentType: string): void {
+export function sendError(
+  res: ServerResponse,
+  error: ServiceError,
+  requestId: string,
+  contentType: string,
+): void {
   if (res.headersSent) {
     res.destroy();
     return;
@@ -63,4 +74,3 @@ export function sourceIp(req: IncomingMessage): string {
   const ip = req.socket.remoteAddress ?? '';
   return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
 }
-

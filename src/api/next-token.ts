@@ -8,7 +8,8 @@ export interface PagePosition {
   maxSeq: bigint;
 }
 
-const INVALID = 'A token that is not valid, or a token that was previously used in a request with different parameters.';
+const INVALID =
+  'A token that is not valid, or a token that was previously used in a request with different parameters.';
 
 /**
  * Pagination tokens are opaque to callers and signed, so a forged or edited token, or one reused

@@ -6,7 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ServiceError, isServiceError } from '../errors.ts';
+import type { ServiceError } from '../errors.ts';
+import { isServiceError } from '../errors.ts';
 import type { AuthenticatedCall } from '../iam/index.ts';
 import { apiCallEvent, parseRecordBatch, type ParsedRecord } from '../ingest/index.ts';
 import type { NewEvent } from '../store/index.ts';

@@ -42,7 +42,16 @@ export function createApiServer(deps: ApiDeps): Server {
   const server = createServer((req, res) => {
     handle(req, res, deps).catch((error: unknown) => {
       deps.logger.error({ err: error }, 'request failed unexpectedly');
-      sendError(res, new ServiceError('InternalFailure', 'The request processing has failed because of an unknown error.', { fault: 'server' }), randomUUID(), 'application/x-amz-json-1.1');
+      sendError(
+        res,
+        new ServiceError(
+          'InternalFailure',
+          'The request processing has failed because of an unknown error.',
+          { fault: 'server' },
+        ),
+        randomUUID(),
+        'application/x-amz-json-1.1',
+      );
     });
   });
   server.keepAliveTimeout = 65_000;
@@ -60,7 +69,14 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: ApiDeps):
   const isRecord = path === '/v1/records';
   const contentType = isRecord ? 'application/json' : json11;
   if (req.method !== 'POST' || (path !== '/' && !isRecord)) {
-    sendError(res, new ServiceError('UnknownOperationException', `No operation at ${req.method ?? ''} ${path ?? ''}.`, { httpStatus: 404 }), requestId, contentType);
+    sendError(
+      res,
+      new ServiceError('UnknownOperationException', `No operation at ${req.method ?? ''} ${path ?? ''}.`, {
+        httpStatus: 404,
+      }),
+      requestId,
+      contentType,
+    );
     return;
   }
   let body: Buffer;
@@ -69,7 +85,14 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: ApiDeps):
   } catch (error) {
     if (error instanceof BodyTooLarge) {
       const limit = isRecord ? MAX_RECORD_BODY_BYTES : MAX_API_BODY_BYTES;
-      sendError(res, new ServiceError('RequestEntityTooLargeException', `Request body exceeds ${limit} bytes.`, { httpStatus: 413 }), requestId, contentType);
+      sendError(
+        res,
+        new ServiceError('RequestEntityTooLargeException', `Request body exceeds ${limit} bytes.`, {
+          httpStatus: 413,
+        }),
+        requestId,
+        contentType,
+      );
       return;
     }
     throw error;
@@ -107,7 +130,15 @@ async function handleCloudTrailCall(
   const operation = operationOfTarget(typeof target === 'string' ? target : undefined);
   const known = operation !== undefined && (CLOUDTRAIL_OPERATIONS as readonly string[]).includes(operation);
   if (!known) {
-    sendError(res, new ServiceError('UnknownOperationException', `Unknown operation ${String(target ?? '(no X-Amz-Target)')}.`), requestId, contentType);
+    sendError(
+      res,
+      new ServiceError(
+        'UnknownOperationException',
+        `Unknown operation ${String(target ?? '(no X-Amz-Target)')}.`,
+      ),
+      requestId,
+      contentType,
+    );
     return;
   }
   const startedMs = deps.now();
@@ -143,7 +174,11 @@ async function handleCloudTrailCall(
     } else if (isServiceError(error)) failure = error;
     else {
       deps.logger.error({ err: error, operation }, 'operation failed unexpectedly');
-      failure = new ServiceError('InternalFailure', 'The request processing has failed because of an unknown error.', { fault: 'server' });
+      failure = new ServiceError(
+        'InternalFailure',
+        'The request processing has failed because of an unknown error.',
+        { fault: 'server' },
+      );
     }
   }
 
@@ -157,7 +192,8 @@ async function handleCloudTrailCall(
       eventName: operation,
       readOnly,
       category: 'Management',
-      requestParameters: Object.keys(input).length > 0 ? (camelCaseKeys(input) as Record<string, unknown>) : null,
+      requestParameters:
+        Object.keys(input).length > 0 ? (camelCaseKeys(input) as Record<string, unknown>) : null,
       responseElements: null,
       ...(failure ? { errorCode: failure.code, errorMessage: failure.message } : {}),
       sourceIPAddress: sourceIp(req),
@@ -171,4 +207,3 @@ async function handleCloudTrailCall(
   if (failure) sendError(res, failure, requestId, contentType);
   else sendJson(res, 200, output ?? {}, requestId, contentType);
 }
-

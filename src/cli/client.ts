@@ -57,7 +57,12 @@ export class RecordClient {
     credentials: Credentials,
   ) {
     this.url = new URL('/v1/records', endpointUrl);
-    this.signer = new SignatureV4({ service: 'cloudtrail', region, credentials, sha256: Hash.bind(null, 'sha256') });
+    this.signer = new SignatureV4({
+      service: 'cloudtrail',
+      region,
+      credentials,
+      sha256: Hash.bind(null, 'sha256'),
+    });
   }
 
   static async create(options: ClientOptions): Promise<RecordClient> {

@@ -42,7 +42,10 @@ export async function readLogFile(path: string): Promise<string> {
 export function batchBodies(text: string): { bodies: string[]; records: number } {
   const parsed: unknown = JSON.parse(text);
   const split = splitRecordSpans(text, parsed);
-  if (!split) throw new Error('not a CloudTrail log file: expected {"Records":[...]}, an array of records, or one record');
+  if (!split)
+    throw new Error(
+      'not a CloudTrail log file: expected {"Records":[...]}, an array of records, or one record',
+    );
   const bodies: string[] = [];
   let current: string[] = [];
   let bytes = 0;

@@ -60,13 +60,26 @@ export function formatEvents(events: Event[], format: OutputFormat): string {
       return [header.join(','), ...rows.map((r) => header.map((h) => csvField(r[h])).join(','))].join('\n');
     }
     case 'table': {
-      const columns: (keyof Row)[] = ['EventTime', 'EventName', 'Username', 'EventSource', 'ReadOnly', 'EventId'];
+      const columns: (keyof Row)[] = [
+        'EventTime',
+        'EventName',
+        'Username',
+        'EventSource',
+        'ReadOnly',
+        'EventId',
+      ];
       const rows = events.map(rowOf);
       const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => r[c].length)));
-      const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
-      return [line(columns), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(columns.map((c) => r[c])))].join(
-        '\n',
-      );
+      const line = (cells: string[]): string =>
+        cells
+          .map((c, i) => c.padEnd(widths[i] ?? 0))
+          .join('  ')
+          .trimEnd();
+      return [
+        line(columns),
+        line(widths.map((w) => '-'.repeat(w))),
+        ...rows.map((r) => line(columns.map((c) => r[c]))),
+      ].join('\n');
     }
   }
 }

@@ -1,6 +1,11 @@
 /** The `opentrail` command. */
 import { readFile } from 'node:fs/promises';
-import { LookupAttributeKey, paginateLookupEvents, type Event, type LookupEventsCommandInput } from '@aws-sdk/client-cloudtrail';
+import {
+  LookupAttributeKey,
+  paginateLookupEvents,
+  type Event,
+  type LookupEventsCommandInput,
+} from '@aws-sdk/client-cloudtrail';
 import { SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { RecordResponse } from '../api/index.ts';
@@ -20,7 +25,8 @@ function integer(value: string): number {
 
 function timestamp(value: string): Date {
   const ms = /^\d+(\.\d+)?$/.test(value) ? Number(value) * 1000 : Date.parse(value);
-  if (Number.isNaN(ms)) throw new InvalidArgumentError('expected ISO 8601 (2026-01-31T12:00:00Z) or epoch seconds');
+  if (Number.isNaN(ms))
+    throw new InvalidArgumentError('expected ISO 8601 (2026-01-31T12:00:00Z) or epoch seconds');
   return new Date(ms);
 }
 
@@ -56,7 +62,8 @@ function addToTally(tally: Tally, response: RecordResponse, source: string): voi
   tally.failed += response.failed.length;
   tally.outsideHistoryWindow += response.outsideHistoryWindow;
   for (const f of response.failed.slice(0, 5)) {
-    if (tally.failures.length < 20) tally.failures.push(`${source}: record ${f.index}: ${f.errorCode}: ${f.errorMessage}`);
+    if (tally.failures.length < 20)
+      tally.failures.push(`${source}: record ${f.index}: ${f.errorCode}: ${f.errorMessage}`);
   }
 }
 
@@ -94,24 +101,45 @@ export function buildProgram(): Command {
     .option('--port <port>', 'port to listen on', integer, DEFAULT_PORT)
     .option('--data-dir <dir>', 'data directory', DEFAULT_DATA_DIR)
     .option('--region <region>', 'region named in the generated AWS config profile', DEFAULT_REGION)
-    .option('--account-id <id>', 'account ID to create on first start (e.g. the account whose logs you import)')
+    .option(
+      '--account-id <id>',
+      'account ID to create on first start (e.g. the account whose logs you import)',
+    )
     .option('--history-retention-days <days>', 'Event history retention by event time', integer, 90)
-    .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'))
-    .action(async (opts: { host: string; port: number; dataDir: string; region: string; accountId?: string; historyRetentionDays: number; logLevel: 'info' }) => {
-      const config = validateConfig(opts);
-      const server = await startServer(config);
-      console.log(`OpenTrail listening on ${server.url} (account ${server.accountId}, data in ${server.dataDir})`);
-      console.log(`Credentials: ${server.credentialsPath} (profile opentrail)`);
-      console.log(`  export AWS_SHARED_CREDENTIALS_FILE=${server.credentialsPath} AWS_PROFILE=opentrail`);
-      const stop = (): void => {
-        void server.close().then(() => process.exit(0));
-      };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    });
+    .addOption(
+      new Option('--log-level <level>', 'log level')
+        .choices(['fatal', 'error', 'warn', 'info', 'debug', 'silent'])
+        .default('info'),
+    )
+    .action(
+      async (opts: {
+        host: string;
+        port: number;
+        dataDir: string;
+        region: string;
+        accountId?: string;
+        historyRetentionDays: number;
+        logLevel: 'info';
+      }) => {
+        const config = validateConfig(opts);
+        const server = await startServer(config);
+        console.log(
+          `OpenTrail listening on ${server.url} (account ${server.accountId}, data in ${server.dataDir})`,
+        );
+        console.log(`Credentials: ${server.credentialsPath} (profile opentrail)`);
+        console.log(`  export AWS_SHARED_CREDENTIALS_FILE=${server.credentialsPath} AWS_PROFILE=opentrail`);
+        const stop = (): void => {
+          void server.close().then(() => process.exit(0));
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      },
+    );
 
   clientCommand(program, 'record')
-    .description('record CloudTrail events (a log file, an array of records, or one record) from FILE or - for stdin')
+    .description(
+      'record CloudTrail events (a log file, an array of records, or one record) from FILE or - for stdin',
+    )
     .argument('<file>', 'file to read, or - for standard input')
     .action(async (file: string, opts: { endpointUrl: string; dataDir: string; region?: string }) => {
       const client = await RecordClient.create(clientOptionsOf(opts));
@@ -127,41 +155,53 @@ export function buildProgram(): Command {
     .description('import CloudTrail log files (*.json.gz, *.json; directory trees as AWS lays them out)')
     .argument('<path>', 'a log file or a directory')
     .option('--concurrency <n>', 'requests in flight', integer, 4)
-    .action(async (path: string, opts: { endpointUrl: string; dataDir: string; region?: string; concurrency: number }) => {
-      const client = await RecordClient.create(clientOptionsOf(opts));
-      const files = await findLogFiles(path);
-      const tally: Tally = { recorded: 0, duplicates: 0, failed: 0, outsideHistoryWindow: 0, failures: [] };
-      const bar = new SingleBar({
-        format: 'importing [{bar}] {value}/{total} files | {events} events | {eta_formatted} left',
-        stream: process.stderr,
-        hideCursor: true,
-      });
-      bar.start(files.length, 0, { events: 0 });
-      let unreadable = 0;
-      await runLimited(files, Math.max(1, opts.concurrency), async (file) => {
-        let bodies: string[] = [];
-        try {
-          bodies = batchBodies(await readLogFile(file)).bodies;
-        } catch (error) {
-          unreadable++;
-          if (tally.failures.length < 20) tally.failures.push(`${file}: ${(error as Error).message}`);
-        }
-        for (const body of bodies) addToTally(tally, await client.send(body), file);
-        bar.increment(1, { events: tally.recorded + tally.duplicates + tally.failed });
-      });
-      bar.stop();
-      printTally(tally, `Imported ${files.length - unreadable} of ${files.length} files`);
-      if (tally.failed > 0 || unreadable > 0) process.exitCode = 1;
-    });
+    .action(
+      async (
+        path: string,
+        opts: { endpointUrl: string; dataDir: string; region?: string; concurrency: number },
+      ) => {
+        const client = await RecordClient.create(clientOptionsOf(opts));
+        const files = await findLogFiles(path);
+        const tally: Tally = { recorded: 0, duplicates: 0, failed: 0, outsideHistoryWindow: 0, failures: [] };
+        const bar = new SingleBar({
+          format: 'importing [{bar}] {value}/{total} files | {events} events | {eta_formatted} left',
+          stream: process.stderr,
+          hideCursor: true,
+        });
+        bar.start(files.length, 0, { events: 0 });
+        let unreadable = 0;
+        await runLimited(files, Math.max(1, opts.concurrency), async (file) => {
+          let bodies: string[] = [];
+          try {
+            bodies = batchBodies(await readLogFile(file)).bodies;
+          } catch (error) {
+            unreadable++;
+            if (tally.failures.length < 20) tally.failures.push(`${file}: ${(error as Error).message}`);
+          }
+          for (const body of bodies) addToTally(tally, await client.send(body), file);
+          bar.increment(1, { events: tally.recorded + tally.duplicates + tally.failed });
+        });
+        bar.stop();
+        printTally(tally, `Imported ${files.length - unreadable} of ${files.length} files`);
+        if (tally.failed > 0 || unreadable > 0) process.exitCode = 1;
+      },
+    );
 
   clientCommand(program, 'lookup')
-    .description('look up Event history (management events of the last 90 days; --category insight for Insights)')
-    .option('--attribute <key=value>', `one lookup attribute: ${Object.values(LookupAttributeKey).join(', ')}`)
+    .description(
+      'look up Event history (management events of the last 90 days; --category insight for Insights)',
+    )
+    .option(
+      '--attribute <key=value>',
+      `one lookup attribute: ${Object.values(LookupAttributeKey).join(', ')}`,
+    )
     .option('--start-time <time>', 'ISO 8601 or epoch seconds', timestamp)
     .option('--end-time <time>', 'ISO 8601 or epoch seconds', timestamp)
     .option('--category <category>', 'insight to look up Insights events')
     .option('--max-items <n>', 'stop after this many events', integer)
-    .addOption(new Option('--output <format>', 'output format').choices(['table', 'json', 'csv']).default('table'))
+    .addOption(
+      new Option('--output <format>', 'output format').choices(['table', 'json', 'csv']).default('table'),
+    )
     .action(
       async (opts: {
         endpointUrl: string;
@@ -178,9 +218,13 @@ export function buildProgram(): Command {
         const input: LookupEventsCommandInput = {};
         if (opts.attribute) {
           const eq = opts.attribute.indexOf('=');
-          if (eq <= 0) throw new InvalidArgumentError('--attribute takes KEY=VALUE, e.g. EventName=ConsoleLogin');
+          if (eq <= 0)
+            throw new InvalidArgumentError('--attribute takes KEY=VALUE, e.g. EventName=ConsoleLogin');
           input.LookupAttributes = [
-            { AttributeKey: opts.attribute.slice(0, eq) as LookupAttributeKey, AttributeValue: opts.attribute.slice(eq + 1) },
+            {
+              AttributeKey: opts.attribute.slice(0, eq) as LookupAttributeKey,
+              AttributeValue: opts.attribute.slice(eq + 1),
+            },
           ];
         }
         if (opts.startTime) input.StartTime = opts.startTime;
@@ -191,7 +235,9 @@ export function buildProgram(): Command {
           events.push(...(page.Events ?? []));
           if (opts.maxItems !== undefined && events.length >= opts.maxItems) break;
         }
-        console.log(formatEvents(opts.maxItems !== undefined ? events.slice(0, opts.maxItems) : events, opts.output));
+        console.log(
+          formatEvents(opts.maxItems !== undefined ? events.slice(0, opts.maxItems) : events, opts.output),
+        );
       },
     );
 

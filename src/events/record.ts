@@ -65,7 +65,12 @@ export interface UserIdentity {
   identityProvider?: string;
   credentialId?: string;
   onBehalfOf?: { userId?: string; identityStoreArn?: string };
-  inScopeOf?: { sourceArn?: string; sourceAccount?: string; issuerType?: string; credentialsIssuedTo?: string };
+  inScopeOf?: {
+    sourceArn?: string;
+    sourceAccount?: string;
+    issuerType?: string;
+    credentialsIssuedTo?: string;
+  };
   [extra: string]: unknown;
 }
 

@@ -126,7 +126,7 @@ export function splitRecordSpans(
   if (Array.isArray(parsed)) return { shape: 'array', spans: arrayElementSpans(text, start) };
   if (parsed === null || typeof parsed !== 'object') return undefined;
   if ('Records' in parsed) {
-    if (!Array.isArray((parsed as { Records: unknown }).Records)) return undefined;
+    if (!Array.isArray(parsed.Records)) return undefined;
     const member = objectMemberSpan(text, start, 'Records');
     if (!member) return undefined;
     return { shape: 'records-object', spans: arrayElementSpans(text, member.start) };

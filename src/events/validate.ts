@@ -106,7 +106,8 @@ export function parseEventTime(value: string): number | undefined {
   ];
   const ms = Date.UTC(y, mo - 1, d, h, mi, s) + (m[7] ? Math.floor(Number(m[7]) * 1000) : 0);
   const back = new Date(ms);
-  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d) return undefined;
+  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d)
+    return undefined;
   if (h > 23 || mi > 59 || s > 59) return undefined;
   return ms;
 }
@@ -134,7 +135,8 @@ export function validateRecord(
   for (const [field, kind] of Object.entries(FIELD_KINDS)) {
     const v = record[field];
     if (v === undefined) continue;
-    if (!fits(kind, v)) return fail(`Field '${field}' must be ${kind.replace(/-/g, ' ')}, found ${kindOf(v)}.`);
+    if (!fits(kind, v))
+      return fail(`Field '${field}' must be ${kind.replace(/-/g, ' ')}, found ${kindOf(v)}.`);
   }
 
   const added: Record<string, string> = {};
@@ -157,25 +159,31 @@ export function validateRecord(
   if (typeof record.eventTime !== 'string') return fail(`Field 'eventTime' is required.`);
   const eventTimeMs = parseEventTime(record.eventTime);
   if (eventTimeMs === undefined) {
-    return fail(`Field 'eventTime' is '${record.eventTime}'; expected ISO 8601 UTC like 2026-01-31T23:59:59Z.`);
+    return fail(
+      `Field 'eventTime' is '${record.eventTime}'; expected ISO 8601 UTC like 2026-01-31T23:59:59Z.`,
+    );
   }
 
   if (isInsight) {
     const details = record.insightDetails as Record<string, unknown> | undefined;
     if (!details) return fail(`Insights events require 'insightDetails'.`);
     for (const f of ['eventSource', 'eventName', 'state', 'insightType']) {
-      if (typeof details[f] !== 'string') return fail(`Field 'insightDetails.${f}' is required and must be a string.`);
+      if (typeof details[f] !== 'string')
+        return fail(`Field 'insightDetails.${f}' is required and must be a string.`);
     }
   } else {
     for (const f of ['eventSource', 'eventName']) {
       const v = record[f];
-      if (typeof v !== 'string' || v.length === 0) return fail(`Field '${f}' is required and must be a non-empty string.`);
+      if (typeof v !== 'string' || v.length === 0)
+        return fail(`Field '${f}' is required and must be a non-empty string.`);
     }
   }
 
   if (record.eventVersion === undefined) added.eventVersion = CURRENT_EVENT_VERSION;
   else if (!EVENT_VERSION.test(record.eventVersion as string)) {
-    return fail(`Field 'eventVersion' is '${String(record.eventVersion)}'; expected a version like ${CURRENT_EVENT_VERSION}.`);
+    return fail(
+      `Field 'eventVersion' is '${record.eventVersion as string}'; expected a version like ${CURRENT_EVENT_VERSION}.`,
+    );
   }
 
   if (record.eventID === undefined) added.eventID = defaults.eventID();
@@ -185,20 +193,26 @@ export function validateRecord(
 
   if (record.awsRegion === undefined) added.awsRegion = defaults.awsRegion;
   else if (!REGION.test(record.awsRegion as string)) {
-    return fail(`Field 'awsRegion' is '${String(record.awsRegion)}'; expected a region name such as us-east-1.`);
+    return fail(
+      `Field 'awsRegion' is '${record.awsRegion as string}'; expected a region name such as us-east-1.`,
+    );
   }
 
   if (record.recipientAccountId === undefined) added.recipientAccountId = defaults.recipientAccountId;
   else if (!ACCOUNT_ID.test(record.recipientAccountId as string)) {
-    return fail(`Field 'recipientAccountId' is '${String(record.recipientAccountId)}'; expected a 12-digit account ID.`);
+    return fail(
+      `Field 'recipientAccountId' is '${record.recipientAccountId as string}'; expected a 12-digit account ID.`,
+    );
   }
 
   if (record.resources !== undefined) {
     for (const [i, r] of (record.resources as unknown[]).entries()) {
-      if (kindOf(r) !== 'object') return fail(`Field 'resources[${i}]' must be an object, found ${kindOf(r)}.`);
+      if (kindOf(r) !== 'object')
+        return fail(`Field 'resources[${i}]' must be an object, found ${kindOf(r)}.`);
       for (const f of ['ARN', 'accountId', 'type']) {
         const v = (r as Record<string, unknown>)[f];
-        if (v !== undefined && typeof v !== 'string') return fail(`Field 'resources[${i}].${f}' must be a string.`);
+        if (v !== undefined && typeof v !== 'string')
+          return fail(`Field 'resources[${i}].${f}' must be a string.`);
       }
     }
   }

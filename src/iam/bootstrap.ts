@@ -53,7 +53,9 @@ export async function bootstrapIdentity(
     );
   }
   const keys = await store.listAccessKeys();
-  const admin = keys.find((k) => k.accountId === accountId && k.userName === ADMIN_USER && k.status === 'Active');
+  const admin = keys.find(
+    (k) => k.accountId === accountId && k.userName === ADMIN_USER && k.status === 'Active',
+  );
   if (!admin) throw new Error(`no active admin access key for account ${accountId}`);
 
   const credentialsPath = join(options.dataDir, 'credentials');

@@ -60,7 +60,10 @@ function hmac(key: Uint8Array | string, data: string): Buffer {
 
 /** RFC 3986 encoding as SigV4 requires: everything but unreserved characters. */
 export function uriEncode(value: string): string {
-  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return encodeURIComponent(value).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
 }
 
 function decodeComponent(value: string): string {
@@ -98,7 +101,12 @@ function canonicalUri(rawPath: string): string {
     if (segment === '..') out.pop();
     else out.push(segment);
   }
-  const path = '/' + out.map((s) => uriEncode(decodeComponent(s))).map((s) => uriEncode(s)).join('/');
+  const path =
+    '/' +
+    out
+      .map((s) => uriEncode(decodeComponent(s)))
+      .map((s) => uriEncode(s))
+      .join('/');
   return rawPath.endsWith('/') && out.length > 0 ? `${path}/` : path;
 }
 
@@ -117,7 +125,10 @@ function parseAmzDate(value: string): number | undefined {
 }
 
 export function formatAmzDate(ms: number): string {
-  return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return new Date(ms)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }
 
 interface AuthParts {
@@ -135,7 +146,8 @@ function first(headers: Record<string, string[]>, name: string): string | undefi
 }
 
 function headerAuth(request: SignedRequest, authorization: string): AuthParts {
-  if (!authorization.startsWith('AWS4-')) throw new ServiceError('MissingAuthenticationTokenException', MISSING_TOKEN);
+  if (!authorization.startsWith('AWS4-'))
+    throw new ServiceError('MissingAuthenticationTokenException', MISSING_TOKEN);
   const space = authorization.indexOf(' ');
   const algorithm = space < 0 ? authorization : authorization.slice(0, space);
   if (algorithm !== ALGORITHM) {
@@ -151,7 +163,8 @@ function headerAuth(request: SignedRequest, authorization: string): AuthParts {
   if (!fields.get('Credential')) missing += "Authorization header requires 'Credential' parameter. ";
   if (!fields.get('Signature')) missing += "Authorization header requires 'Signature' parameter. ";
   if (!fields.get('SignedHeaders')) missing += "Authorization header requires 'SignedHeaders' parameter. ";
-  if (!amzDate) missing += "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. ";
+  if (!amzDate)
+    missing += "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. ";
   if (missing) throw incomplete(`${missing}Authorization=${authorization}`);
   let date = amzDate as string;
   if (!first(request.headers, 'x-amz-date')) {
@@ -172,7 +185,13 @@ function headerAuth(request: SignedRequest, authorization: string): AuthParts {
 
 function queryAuth(params: Map<string, string>): AuthParts {
   let missing = '';
-  for (const p of ['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Signature', 'X-Amz-SignedHeaders', 'X-Amz-Date']) {
+  for (const p of [
+    'X-Amz-Algorithm',
+    'X-Amz-Credential',
+    'X-Amz-Signature',
+    'X-Amz-SignedHeaders',
+    'X-Amz-Date',
+  ]) {
     if (!params.get(p)) missing += `AWS query-string parameters must include '${p}'. `;
   }
   if (missing) throw incomplete(`${missing}Re-examine the query-string parameters.`);
@@ -185,7 +204,9 @@ function queryAuth(params: Map<string, string>): AuthParts {
   if (expires !== undefined) {
     expiresS = Number(expires);
     if (!/^\d+$/.test(expires) || expiresS < 1 || expiresS > MAX_PRESIGN_EXPIRES_S) {
-      throw incomplete(`X-Amz-Expires must be a whole number of seconds from 1 to ${MAX_PRESIGN_EXPIRES_S}, got '${expires}'.`);
+      throw incomplete(
+        `X-Amz-Expires must be a whole number of seconds from 1 to ${MAX_PRESIGN_EXPIRES_S}, got '${expires}'.`,
+      );
     }
   }
   const token = params.get('X-Amz-Security-Token');
@@ -229,7 +250,9 @@ export function verifySigV4(request: SignedRequest, options: VerifyOptions): Ver
 
   const signedAtMs = parseAmzDate(auth.amzDate);
   if (signedAtMs === undefined) {
-    throw incomplete(`Date must be in ISO-8601 'basic format'. Got '${auth.amzDate}'. See http://en.wikipedia.org/wiki/ISO_8601`);
+    throw incomplete(
+      `Date must be in ISO-8601 'basic format'. Got '${auth.amzDate}'. See http://en.wikipedia.org/wiki/ISO_8601`,
+    );
   }
   const now = formatAmzDate(options.nowMs);
   if (auth.presigned) {
@@ -240,7 +263,9 @@ export function verifySigV4(request: SignedRequest, options: VerifyOptions): Ver
     }
     const expiresAt = signedAtMs + (auth.expiresS ?? MAX_PRESIGN_EXPIRES_S) * 1000;
     if (options.nowMs > expiresAt) {
-      throw invalid(`Signature expired: ${formatAmzDate(expiresAt)} is now earlier than ${now} (X-Amz-Date + X-Amz-Expires).`);
+      throw invalid(
+        `Signature expired: ${formatAmzDate(expiresAt)} is now earlier than ${now} (X-Amz-Date + X-Amz-Expires).`,
+      );
     }
   } else if (options.nowMs - signedAtMs > MAX_SKEW_MS) {
     throw invalid(
@@ -260,7 +285,8 @@ export function verifySigV4(request: SignedRequest, options: VerifyOptions): Ver
   }
   const [accessKeyId, date, region, service, terminator] = scope as [string, string, string, string, string];
   let scopeProblems = '';
-  if (!/^[a-z0-9-]+$/.test(region)) scopeProblems += `Credential should be scoped to a valid region, not '${region}'. `;
+  if (!/^[a-z0-9-]+$/.test(region))
+    scopeProblems += `Credential should be scoped to a valid region, not '${region}'. `;
   if (!options.services.includes(service)) {
     scopeProblems += `Credential should be scoped to correct service: '${options.services[0] ?? ''}'. `;
   }
@@ -273,15 +299,22 @@ export function verifySigV4(request: SignedRequest, options: VerifyOptions): Ver
   if (scopeProblems) throw invalid(scopeProblems.trim());
 
   const signedHeaders = auth.signedHeaders.split(';');
-  if (!signedHeaders.includes('host')) throw invalid("'Host' must be a 'SignedHeader' in the AWS Authorization.");
+  if (!signedHeaders.includes('host'))
+    throw invalid("'Host' must be a 'SignedHeader' in the AWS Authorization.");
 
   const secret = options.secretFor(accessKeyId);
   if (secret === undefined) {
-    throw new ServiceError('UnrecognizedClientException', 'The security token included in the request is invalid.');
+    throw new ServiceError(
+      'UnrecognizedClientException',
+      'The security token included in the request is invalid.',
+    );
   }
   if (auth.securityToken !== undefined) {
     // OpenTrail issues no temporary credentials yet, so no session token can be valid.
-    throw new ServiceError('UnrecognizedClientException', 'The security token included in the request is invalid.');
+    throw new ServiceError(
+      'UnrecognizedClientException',
+      'The security token included in the request is invalid.',
+    );
   }
 
   const bodyHash = sha256Hex(request.body);
@@ -306,10 +339,15 @@ export function verifySigV4(request: SignedRequest, options: VerifyOptions): Ver
     auth.signedHeaders,
     payloadHash,
   ].join('\n');
-  const stringToSign = [ALGORITHM, auth.amzDate, `${date}/${region}/${service}/aws4_request`, sha256Hex(canonicalRequest)].join(
-    '\n',
-  );
-  const expected = createHmac('sha256', signingKey(secret, date, region, service)).update(stringToSign).digest();
+  const stringToSign = [
+    ALGORITHM,
+    auth.amzDate,
+    `${date}/${region}/${service}/aws4_request`,
+    sha256Hex(canonicalRequest),
+  ].join('\n');
+  const expected = createHmac('sha256', signingKey(secret, date, region, service))
+    .update(stringToSign)
+    .digest();
   const given = Buffer.from(auth.signature, 'hex');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalid(MISMATCH);
 

@@ -39,7 +39,11 @@ export class GroupCommitter {
       while (this.queue.length > 0) {
         const batch: Pending[] = [];
         let count = 0;
-        while (this.queue.length > 0 && (batch.length === 0 || count + (this.queue[0] as Pending).events.length <= this.options.maxBatchEvents)) {
+        while (
+          this.queue.length > 0 &&
+          (batch.length === 0 ||
+            count + (this.queue[0] as Pending).events.length <= this.options.maxBatchEvents)
+        ) {
           const next = this.queue.shift() as Pending;
           batch.push(next);
           count += next.events.length;

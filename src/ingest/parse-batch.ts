@@ -4,19 +4,13 @@
  * with single records come back per record.
  */
 import { ServiceError } from '../errors.ts';
-import {
-  lookupFieldsOf,
-  splitRecordSpans,
-  validateRecord,
-  type RecordDefaults,
-} from '../events/index.ts';
+import { lookupFieldsOf, splitRecordSpans, validateRecord, type RecordDefaults } from '../events/index.ts';
 import type { NewEvent } from '../store/index.ts';
 
 export const MAX_RECORDS_PER_REQUEST = 10_000;
 
 export type ParsedRecord =
-  | { ok: true; event: NewEvent }
-  | { ok: false; errorCode: string; errorMessage: string };
+  { ok: true; event: NewEvent } | { ok: false; errorCode: string; errorMessage: string };
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -34,7 +28,10 @@ export function parseRecordBatch(body: Uint8Array, defaults: RecordDefaults): Pa
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new ServiceError('SerializationException', `Request body is not valid JSON: ${(error as Error).message}`);
+    throw new ServiceError(
+      'SerializationException',
+      `Request body is not valid JSON: ${(error as Error).message}`,
+    );
   }
   const split = splitRecordSpans(text, parsed);
   if (!split) {
@@ -57,7 +54,12 @@ export function parseRecordBatch(body: Uint8Array, defaults: RecordDefaults): Pa
   }
   return values.map((value, i) => {
     const span = split.spans[i];
-    if (!span) return { ok: false, errorCode: 'InvalidRecord', errorMessage: 'Record could not be located in the body.' };
+    if (!span)
+      return {
+        ok: false,
+        errorCode: 'InvalidRecord',
+        errorMessage: 'Record could not be located in the body.',
+      };
     const recordText = text.slice(span.start, span.end);
     const result = validateRecord(value, recordText, Buffer.byteLength(recordText), defaults);
     if (!result.ok) return result;

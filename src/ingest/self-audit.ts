@@ -2,7 +2,12 @@
  * Self-audit: every call to OpenTrail's own API becomes a CloudTrail record, written the way
  * AWS CloudTrail records calls to itself (eventSource cloudtrail.amazonaws.com).
  */
-import { CURRENT_EVENT_VERSION, lookupFieldsOf, type CloudTrailRecord, type EventCategory } from '../events/index.ts';
+import {
+  CURRENT_EVENT_VERSION,
+  lookupFieldsOf,
+  type CloudTrailRecord,
+  type EventCategory,
+} from '../events/index.ts';
 import type { Principal } from '../iam/index.ts';
 import type { NewEvent } from '../store/index.ts';
 
@@ -59,7 +64,9 @@ export function apiCallRecord(call: ApiCall): CloudTrailRecord {
     awsRegion: call.region,
     sourceIPAddress: call.sourceIPAddress,
     userAgent: call.userAgent,
-    ...(call.errorCode !== undefined ? { errorCode: call.errorCode, errorMessage: call.errorMessage ?? '' } : {}),
+    ...(call.errorCode !== undefined
+      ? { errorCode: call.errorCode, errorMessage: call.errorMessage ?? '' }
+      : {}),
     requestParameters: call.requestParameters,
     responseElements: call.responseElements,
     requestID: call.requestId,

@@ -67,9 +67,13 @@ export interface ChildServer {
 
 /** Starts `opentrail serve` as a child process (for crash tests) and waits until it listens. */
 export async function spawnServer(dataDir: string, args: string[] = []): Promise<ChildServer> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn', ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [BIN, 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn', ...args],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {

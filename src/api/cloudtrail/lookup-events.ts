@@ -5,7 +5,14 @@
  */
 import { ServiceError } from '../../errors.ts';
 import type { LookupAttributeKey, StoredEvent } from '../../store/index.ts';
-import { expectArray, expectObject, optionalInteger, optionalString, optionalTimestamp, requireString } from '../input.ts';
+import {
+  expectArray,
+  expectObject,
+  optionalInteger,
+  optionalString,
+  optionalTimestamp,
+  requireString,
+} from '../input.ts';
 import type { OperationContext } from './operation.ts';
 
 export const LOOKUP_ATTRIBUTE_KEYS: readonly LookupAttributeKey[] = [
@@ -45,8 +52,12 @@ export function toApiEvent(e: StoredEvent): Record<string, unknown> {
   };
 }
 
-export async function lookupEvents(input: Record<string, unknown>, ctx: OperationContext): Promise<Record<string, unknown>> {
-  const attributes = input.LookupAttributes === undefined ? [] : expectArray(input.LookupAttributes, 'LookupAttributes');
+export async function lookupEvents(
+  input: Record<string, unknown>,
+  ctx: OperationContext,
+): Promise<Record<string, unknown>> {
+  const attributes =
+    input.LookupAttributes === undefined ? [] : expectArray(input.LookupAttributes, 'LookupAttributes');
   const startTime = optionalTimestamp(input.StartTime, 'StartTime');
   const endTime = optionalTimestamp(input.EndTime, 'EndTime');
   const category = optionalString(input.EventCategory, 'EventCategory');
@@ -92,7 +103,10 @@ export async function lookupEvents(input: Record<string, unknown>, ctx: Operatio
     attribute = { key: key as LookupAttributeKey, value };
   }
   if (maxResults !== undefined && (maxResults < 1 || maxResults > MAX_RESULTS)) {
-    throw new ServiceError('InvalidMaxResultsException', `MaxResults must be 1 to ${MAX_RESULTS}, got ${maxResults}.`);
+    throw new ServiceError(
+      'InvalidMaxResultsException',
+      `MaxResults must be 1 to ${MAX_RESULTS}, got ${maxResults}.`,
+    );
   }
   for (const [name, t] of [
     ['StartTime', startTime],
@@ -107,7 +121,14 @@ export async function lookupEvents(input: Record<string, unknown>, ctx: Operatio
   }
 
   const { principal, region } = ctx.caller;
-  const scope = JSON.stringify([principal.accountId, region, category ?? '', attribute ?? null, startTime ?? null, endTime ?? null]);
+  const scope = JSON.stringify([
+    principal.accountId,
+    region,
+    category ?? '',
+    attribute ?? null,
+    startTime ?? null,
+    endTime ?? null,
+  ]);
   const position = nextToken !== undefined ? ctx.tokens.decode(nextToken, scope) : undefined;
   const windowStart = ctx.nowMs - ctx.historyRetentionDays * DAY_MS;
   const limit = maxResults ?? MAX_RESULTS;
@@ -129,10 +150,7 @@ export async function lookupEvents(input: Record<string, unknown>, ctx: Operatio
   const last = page[page.length - 1];
   const output: Record<string, unknown> = { Events: page.map(toApiEvent) };
   if (events.length > limit && last) {
-    output.NextToken = ctx.tokens.encode(
-      { eventTimeMs: last.eventTimeMs, seq: last.seq, maxSeq },
-      scope,
-    );
+    output.NextToken = ctx.tokens.encode({ eventTimeMs: last.eventTimeMs, seq: last.seq, maxSeq }, scope);
   }
   return output;
 }

@@ -11,4 +11,7 @@ export interface OperationContext {
   historyRetentionDays: number;
 }
 
-export type OperationHandler = (input: Record<string, unknown>, ctx: OperationContext) => Promise<Record<string, unknown>>;
+export type OperationHandler = (
+  input: Record<string, unknown>,
+  ctx: OperationContext,
+) => Promise<Record<string, unknown>>;

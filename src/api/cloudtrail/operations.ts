@@ -68,7 +68,10 @@ export type CloudTrailOperation = (typeof CLOUDTRAIL_OPERATIONS)[number];
  * X-Amz-Target prefixes: the model's targetPrefix (botocore, AWS CLI) and the bare service shape
  * name that newer AWS SDKs for JavaScript send.
  */
-export const CLOUDTRAIL_TARGET_PREFIXES = ['com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.', 'CloudTrail_20131101.'] as const;
+export const CLOUDTRAIL_TARGET_PREFIXES = [
+  'com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.',
+  'CloudTrail_20131101.',
+] as const;
 
 export function operationOfTarget(target: string | undefined): string | undefined {
   if (target === undefined) return undefined;

@@ -80,7 +80,7 @@ export class DuckDbIdentityStore {
       accountId: r.account_id as string,
       userName: r.user_name as string,
       userId: r.user_id as string,
-      secretAccessKey: this.keys.open(r.secret_sealed as string, `access-key:${String(r.access_key_id)}`),
+      secretAccessKey: this.keys.open(r.secret_sealed as string, `access-key:${r.access_key_id as string}`),
       status: r.status === 'Inactive' ? 'Inactive' : 'Active',
     }));
   }

@@ -17,7 +17,10 @@ export class DuckDbDatabase {
     this.idle.push(...all);
   }
 
-  static async open(path: string, options: { readers?: number; threads?: number } = {}): Promise<DuckDbDatabase> {
+  static async open(
+    path: string,
+    options: { readers?: number; threads?: number } = {},
+  ): Promise<DuckDbDatabase> {
     const instance = await DuckDBInstance.create(path, {
       // No network or filesystem reach beyond our own file: extensions never load on their own.
       autoload_known_extensions: 'false',

@@ -9,13 +9,7 @@ import {
   type DuckDBConnection,
   type DuckDBValue,
 } from '@duckdb/node-api';
-import type {
-  AppendOutcome,
-  EventStore,
-  LookupQuery,
-  NewEvent,
-  StoredEvent,
-} from '../event-store.ts';
+import type { AppendOutcome, EventStore, LookupQuery, NewEvent, StoredEvent } from '../event-store.ts';
 import type { EventCategory } from '../../events/index.ts';
 import type { DuckDbDatabase } from './database.ts';
 
@@ -71,7 +65,7 @@ const CHUNK_ROWS = 2048;
 const ATTRIBUTE_FILTERS: Record<NonNullable<LookupQuery['attribute']>['key'], string> = {
   EventId: 'event_id = $value',
   EventName: 'event_name = $value',
-  ReadOnly: 'read_only = ($value = \'true\') AND $value IN (\'true\', \'false\')',
+  ReadOnly: "read_only = ($value = 'true') AND $value IN ('true', 'false')",
   Username: 'username = $value',
   ResourceType: 'list_contains(resource_types, $value)',
   ResourceName: 'list_contains(resource_names, $value)',
