@@ -1,0 +1,168 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { GroupCommitter } from '../../ingest/index.ts';
+import type { NewEvent } from '../event-store.ts';
+import { DuckDbDatabase } from './database.ts';
+import { DuckDbEventStore } from './duckdb-event-store.ts';
+
+function event(id: string, timeMs: number, extra: Partial<NewEvent> = {}): NewEvent {
+  return {
+    eventId: id,
+    accountId: '111111111111',
+    region: 'us-east-1',
+    eventTimeMs: timeMs,
+    eventName: 'PutThing',
+    eventSource: 'things.amazonaws.com',
+    username: 'alice',
+    accessKeyId: 'AKIA1',
+    readOnly: false,
+    category: 'Management',
+    resourceTypes: [],
+    resourceNames: [],
+    raw: JSON.stringify({ eventID: id }),
+    ...extra,
+  };
+}
+
+const query = {
+  accountId: '111111111111',
+  region: 'us-east-1',
+  category: 'Management' as const,
+  startMs: 0,
+  endMs: 9e15,
+  limit: 100,
+};
+
+describe('DuckDbEventStore', () => {
+  let dir: string;
+  let db: DuckDbDatabase;
+  let store: DuckDbEventStore;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'opentrail-store-'));
+    db = await DuckDbDatabase.open(join(dir, 'db.duckdb'));
+    store = await DuckDbEventStore.open(db);
+  });
+  after(async () => {
+    await store.close();
+    db.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('append() assigns increasing sequence numbers and reports duplicates by eventID', async () => {
+    const first = await store.append([event('a', 1000), event('b', 2000), event('a', 1000)]);
+    assert.deepEqual(first, [
+      { status: 'recorded', seq: 1n },
+      { status: 'recorded', seq: 2n },
+      { status: 'duplicate' },
+    ]);
+    const again = await store.append([event('b', 2000), event('c', 3000)]);
+    assert.deepEqual(again, [{ status: 'duplicate' }, { status: 'recorded', seq: 3n }]);
+    assert.equal(store.lastSeq(), 3n);
+  });
+
+  it('lookup() returns newest first and filters by each attribute', async () => {
+    await store.append([
+      event('d', 4000, {
+        eventName: 'GetThing',
+        readOnly: true,
+        username: 'bob',
+        accessKeyId: 'AKIA2',
+        eventSource: 'other.amazonaws.com',
+        resourceTypes: ['AWS::S3::Bucket'],
+        resourceNames: ['bkt'],
+      }),
+      event('e', 4000, { accountId: '222222222222' }),
+      event('f', 4000, { region: 'eu-west-1' }),
+      event('g', 4000, { category: 'Data' }),
+    ]);
+    const ids = async (attribute?: {
+      key:
+        | 'EventId'
+        | 'EventName'
+        | 'ReadOnly'
+        | 'Username'
+        | 'ResourceType'
+        | 'ResourceName'
+        | 'EventSource'
+        | 'AccessKeyId';
+      value: string;
+    }) =>
+      (await store.lookup({ ...query, maxSeq: store.lastSeq(), ...(attribute ? { attribute } : {}) })).map(
+        (e) => e.eventId,
+      );
+    assert.deepEqual(await ids(), ['d', 'c', 'b', 'a']);
+    assert.deepEqual(await ids({ key: 'EventId', value: 'b' }), ['b']);
+    assert.deepEqual(await ids({ key: 'EventName', value: 'GetThing' }), ['d']);
+    assert.deepEqual(await ids({ key: 'ReadOnly', value: 'true' }), ['d']);
+    assert.deepEqual(await ids({ key: 'ReadOnly', value: 'false' }), ['c', 'b', 'a']);
+    assert.deepEqual(await ids({ key: 'ReadOnly', value: 'maybe' }), []);
+    assert.deepEqual(await ids({ key: 'Username', value: 'bob' }), ['d']);
+    assert.deepEqual(await ids({ key: 'ResourceType', value: 'AWS::S3::Bucket' }), ['d']);
+    assert.deepEqual(await ids({ key: 'ResourceName', value: 'bkt' }), ['d']);
+    assert.deepEqual(await ids({ key: 'EventSource', value: 'other.amazonaws.com' }), ['d']);
+    assert.deepEqual(await ids({ key: 'AccessKeyId', value: 'AKIA2' }), ['d']);
+  });
+
+  it('lookup() pages after a position and never shows events past its snapshot', async () => {
+    const snapshot = store.lastSeq();
+    const page1 = await store.lookup({ ...query, maxSeq: snapshot, limit: 2 });
+    assert.deepEqual(
+      page1.map((e) => e.eventId),
+      ['d', 'c'],
+    );
+    await store.append([event('late', 3500)]);
+    const last = page1[1]!;
+    const page2 = await store.lookup({
+      ...query,
+      maxSeq: snapshot,
+      limit: 2,
+      after: { eventTimeMs: last.eventTimeMs, seq: last.seq },
+    });
+    assert.deepEqual(
+      page2.map((e) => e.eventId),
+      ['b', 'a'],
+    );
+    assert.equal(page2[0]!.raw, '{"eventID":"b"}');
+  });
+
+  it('purgeHistory() removes old events but keeps unread ones and the newest', async () => {
+    await store.commitCursor('reader', 2n);
+    assert.equal(await store.getCursor('reader'), 2n);
+    const removed = await store.purgeHistory(3500);
+    assert.equal(removed, 2, 'a and b are old and read; c is old but unread');
+    const left = (await store.readAfter(0n, 100)).map((e) => e.eventId);
+    assert.deepEqual(left, ['c', 'd', 'e', 'f', 'g', 'late']);
+    await store.commitCursor('reader', store.lastSeq());
+    await store.purgeHistory(9e15);
+    assert.deepEqual(
+      (await store.readAfter(0n, 100)).map((e) => e.eventId),
+      ['late'],
+    );
+  });
+
+  it('keeps counting sequence numbers across a reopen', async () => {
+    const before = store.lastSeq();
+    await store.close();
+    store = await DuckDbEventStore.open(db);
+    assert.equal(store.lastSeq(), before);
+    assert.deepEqual(await store.append([event('h', 5000)]), [{ status: 'recorded', seq: before + 1n }]);
+  });
+
+  it('GroupCommitter answers each caller with its own outcomes when requests share a commit', async () => {
+    const committer = new GroupCommitter(store, { maxBatchEvents: 5 });
+    const results = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => committer.append([event(`gc-${i}`, 6000), event(`gc-${i}`, 6000)])),
+    );
+    for (const r of results) {
+      assert.equal(r.length, 2);
+      assert.equal(r[0]!.status, 'recorded');
+      assert.equal(r[1]!.status, 'duplicate');
+    }
+    const seqs = results.map((r) => (r[0] as { seq: bigint }).seq);
+    assert.equal(new Set(seqs).size, 6);
+  });
+});
