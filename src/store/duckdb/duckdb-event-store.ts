@@ -11,12 +11,14 @@ import {
 } from '@duckdb/node-api';
 import type { AppendOutcome, EventStore, LookupQuery, NewEvent, StoredEvent } from '../event-store.ts';
 import type { EventCategory } from '../../events/index.ts';
+import { EventIdSet, bigIntToHash, eventIdHash, hashToBigInt } from '../event-id-set.ts';
 import type { DuckDbDatabase } from './database.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS events (
   seq UBIGINT NOT NULL,
   event_id VARCHAR NOT NULL,
+  id_hash BIGINT NOT NULL,
   account_id VARCHAR NOT NULL,
   region VARCHAR NOT NULL,
   event_time BIGINT NOT NULL,
@@ -41,6 +43,7 @@ CREATE TABLE IF NOT EXISTS cursors (
 const COLUMN_TYPES = [
   UBIGINT,
   VARCHAR,
+  BIGINT,
   VARCHAR,
   VARCHAR,
   BIGINT,
@@ -57,7 +60,9 @@ const COLUMN_TYPES = [
 ];
 
 const COLUMNS =
-  'seq, event_id, account_id, region, event_time, event_name, event_source, username, access_key_id, read_only, category, resource_types, resource_names, recorded_at, raw';
+  'seq, event_id, id_hash, account_id, region, event_time, event_name, event_source, username, access_key_id, read_only, category, resource_types, resource_names, recorded_at, raw';
+
+const EMPTY_LIST = listValue([]);
 
 /** DuckDB's vector size: the most rows one data chunk holds. */
 const CHUNK_ROWS = 2048;
@@ -97,6 +102,8 @@ function toStored(row: Row): StoredEvent {
 
 export class DuckDbEventStore implements EventStore {
   private seq = 0n;
+  /** Hashes of every (account, eventID) in the log: appends deduplicate without a scan. */
+  private readonly ids = new EventIdSet();
   private writing: Promise<unknown> = Promise.resolve();
 
   private constructor(
@@ -113,6 +120,14 @@ export class DuckDbEventStore implements EventStore {
     const store = new DuckDbEventStore(db, writer, purger, options.now ?? Date.now);
     const result = await writer.runAndReadAll('SELECT coalesce(max(seq), 0) AS s FROM events');
     store.seq = BigInt((result.getRowObjectsJS()[0] as Row).s as bigint);
+    const hashes = await writer.stream('SELECT id_hash FROM events');
+    for (
+      let chunk = await hashes.fetchChunk();
+      chunk && chunk.rowCount > 0;
+      chunk = await hashes.fetchChunk()
+    ) {
+      for (const h of chunk.getColumnValues(0)) store.ids.add(bigIntToHash(h as bigint));
+    }
     return store;
   }
 
@@ -130,13 +145,15 @@ export class DuckDbEventStore implements EventStore {
   private async appendNow(events: readonly NewEvent[]): Promise<AppendOutcome[]> {
     if (events.length === 0) return [];
     const outcomes: AppendOutcome[] = new Array<AppendOutcome>(events.length);
-    const existing = await this.existingIds(events);
+    const hashes = events.map((e) => eventIdHash(e.accountId, e.eventId));
+    const existing = await this.existingIds(hashes);
     const seen = new Set<string>();
     const fresh: number[] = [];
     events.forEach((e, i) => {
-      if (existing.has(e.eventId) || seen.has(e.eventId)) outcomes[i] = { status: 'duplicate' };
+      const key = `${e.accountId}:${e.eventId}`;
+      if (existing.has(key) || seen.has(key)) outcomes[i] = { status: 'duplicate' };
       else {
-        seen.add(e.eventId);
+        seen.add(key);
         fresh.push(i);
       }
     });
@@ -155,6 +172,7 @@ export class DuckDbEventStore implements EventStore {
           const values: DuckDBValue[] = [
             firstSeq + BigInt(start + row),
             e.eventId,
+            hashToBigInt(hashes[index] as [number, number]),
             e.accountId,
             e.region,
             BigInt(e.eventTimeMs),
@@ -164,8 +182,8 @@ export class DuckDbEventStore implements EventStore {
             e.accessKeyId,
             e.readOnly,
             e.category,
-            listValue(e.resourceTypes),
-            listValue(e.resourceNames),
+            e.resourceTypes.length > 0 ? listValue(e.resourceTypes) : EMPTY_LIST,
+            e.resourceNames.length > 0 ? listValue(e.resourceNames) : EMPTY_LIST,
             recordedAt,
             e.raw,
           ];
@@ -181,27 +199,28 @@ export class DuckDbEventStore implements EventStore {
       await this.writer.run('ROLLBACK').catch(() => undefined);
       throw error;
     }
-    fresh.forEach((index, n) => (outcomes[index] = { status: 'recorded', seq: firstSeq + BigInt(n) }));
+    fresh.forEach((index, n) => {
+      outcomes[index] = { status: 'recorded', seq: firstSeq + BigInt(n) };
+      this.ids.add(hashes[index] as [number, number]);
+    });
     this.seq = firstSeq + BigInt(fresh.length) - 1n;
     return outcomes;
   }
 
   /**
-   * Which of these event IDs the log already holds. A re-sent event carries its eventTime, so the
-   * search is bounded by the batch's time range and DuckDB's zone maps skip the rest of the log.
+   * Which of these (account, eventID) pairs the log already holds, as `account:eventID`. Only
+   * hashes the in-memory set knows are looked up in the log, so new events cost no query.
    */
-  private async existingIds(events: readonly NewEvent[]): Promise<Set<string>> {
-    let min = Number.POSITIVE_INFINITY;
-    let max = Number.NEGATIVE_INFINITY;
-    for (const e of events) {
-      if (e.eventTimeMs < min) min = e.eventTimeMs;
-      if (e.eventTimeMs > max) max = e.eventTimeMs;
-    }
+  private async existingIds(hashes: [number, number][]): Promise<Set<string>> {
+    const candidates = hashes.filter((h) => this.ids.has(h)).map(hashToBigInt);
+    if (candidates.length === 0) return new Set();
     const result = await this.writer.runAndReadAll(
-      'SELECT event_id FROM events WHERE event_time BETWEEN $1 AND $2 AND event_id IN (SELECT unnest($3::VARCHAR[]))',
-      [BigInt(min), BigInt(max), listValue(events.map((e) => e.eventId))],
+      'SELECT account_id, event_id FROM events WHERE id_hash IN (SELECT unnest($1::BIGINT[]))',
+      [listValue(candidates)],
     );
-    return new Set(result.getColumnsJS()[0] as string[] | undefined);
+    const found = new Set<string>();
+    for (const row of result.getRowsJS()) found.add(`${row[0] as string}:${row[1] as string}`);
+    return found;
   }
 
   async lookup(query: LookupQuery): Promise<StoredEvent[]> {

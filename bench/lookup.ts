@@ -1,0 +1,135 @@
+/**
+ * LookupEvents latency (p50/p99) per attribute with a large Event history (10M events by
+ * default), measured end to end through the AWS SDK against a server in its own process.
+ * The history is seeded straight into the embedded database with one INSERT … SELECT (seeding is
+ * not what is measured), laid out as appends arrive: event time grows with sequence number.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CloudTrailClient, LookupEventsCommand, type LookupAttributeKey } from '@aws-sdk/client-cloudtrail';
+import { resolveCredentials } from '../src/cli/client.ts';
+import { DuckDbDatabase, DuckDbEventStore } from '../src/store/index.ts';
+import { spawnServer } from '../test/helpers/server.ts';
+
+const ACCOUNT = '123456789012';
+const DAY_MS = 86_400_000;
+
+export interface LookupLatency {
+  attribute: string;
+  p50Ms: number;
+  p99Ms: number;
+  meanResults: number;
+}
+
+export interface LookupResult {
+  events: number;
+  seedSeconds: number;
+  latencies: LookupLatency[];
+}
+
+async function seed(dataDir: string, events: number, nowMs: number): Promise<void> {
+  const db = await DuckDbDatabase.open(join(dataDir, 'opentrail.duckdb'));
+  const store = await DuckDbEventStore.open(db);
+  await store.close();
+  const c = await db.connect();
+  const spanMs = 80 * DAY_MS;
+  await c.run(`
+    INSERT INTO events
+    SELECT
+      i + 1 AS seq,
+      'e' || lpad(i::VARCHAR, 10, '0') || '-' || md5(i::VARCHAR)[1:20] AS event_id,
+      '${ACCOUNT}' AS account_id,
+      CASE WHEN i % 5 = 0 THEN 'eu-west-1' ELSE 'us-east-1' END AS region,
+      ${nowMs - spanMs} + (i * ${spanMs}::BIGINT) // ${events} AS event_time,
+      'Op' || ((i * 7919) % 200) AS event_name,
+      'svc' || (i % 30) || '.amazonaws.com' AS event_source,
+      'user' || ((i * 31) % 1000) AS username,
+      'AKIA' || lpad(((i * 17) % 2000)::VARCHAR, 16, '0') AS access_key_id,
+      i % 3 <> 0 AS read_only,
+      'Management' AS category,
+      CASE WHEN i % 10 < 3 THEN ['AWS::Svc::Type' || (i % 20)] ELSE [] END AS resource_types,
+      CASE WHEN i % 10 < 3 THEN ['res-' || ((i * 13) % 100000)] ELSE [] END AS resource_names,
+      ${nowMs} AS recorded_at,
+      '{"eventVersion":"1.11","userIdentity":{"type":"IAMUser","principalId":"AIDAEXAMPLE","arn":"arn:aws:iam::${ACCOUNT}:user/user' ||
+        ((i * 31) % 1000) || '","accountId":"${ACCOUNT}","accessKeyId":"AKIA' || lpad(((i * 17) % 2000)::VARCHAR, 16, '0') ||
+        '","userName":"user' || ((i * 31) % 1000) || '"},"eventTime":"' ||
+        strftime(make_timestamp((${nowMs} - ${spanMs} + (i * ${spanMs}::BIGINT) // ${events}) * 1000), '%Y-%m-%dT%H:%M:%SZ') ||
+        '","eventSource":"svc' || (i % 30) || '.amazonaws.com","eventName":"Op' || ((i * 7919) % 200) ||
+        '","awsRegion":"us-east-1","sourceIPAddress":"198.51.100.' || (i % 250) ||
+        '","userAgent":"aws-cli/2.9.19 Python/3.11.2","requestParameters":{"n":' || i ||
+        '},"responseElements":null,"requestID":"' || md5((i + 7)::VARCHAR) || '","eventID":"e' || lpad(i::VARCHAR, 10, '0') ||
+        '","readOnly":' || (i % 3 <> 0)::VARCHAR || ',"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":"${ACCOUNT}","eventCategory":"Management"}' AS raw
+    FROM range(${events}) t(i)
+  `);
+  await c.run('CHECKPOINT');
+  c.closeSync();
+  db.close();
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+export async function benchLookup(options: { events: number; requests: number }): Promise<LookupResult> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'opentrail-bench-lookup-'));
+  const nowMs = Date.now();
+  const seedStarted = performance.now();
+  await seed(dataDir, options.events, nowMs);
+  const seedSeconds = (performance.now() - seedStarted) / 1000;
+  const server = await spawnServer(dataDir, ['--account-id', ACCOUNT]);
+  try {
+    const client = new CloudTrailClient({
+      endpoint: server.url,
+      region: 'us-east-1',
+      credentials: await resolveCredentials(dataDir),
+    });
+    // Event IDs spread over the whole history, all in us-east-1 (i % 5 != 0), as seeded.
+    const idOf = (n: number): string => {
+      let i = Math.floor((((n * 2654435761) % 1_000_003) / 1_000_003) * options.events);
+      if (i % 5 === 0) i = (i + 1) % options.events;
+      return `e${String(i).padStart(10, '0')}-${createHash('md5').update(String(i)).digest('hex').slice(0, 20)}`;
+    };
+    const cases: [string, LookupAttributeKey | undefined, (n: number) => string][] = [
+      ['(none)', undefined, () => ''],
+      ['EventId', 'EventId', idOf],
+      ['EventName', 'EventName', (n) => `Op${n % 200}`],
+      ['ReadOnly', 'ReadOnly', (n) => (n % 2 === 0 ? 'true' : 'false')],
+      ['Username', 'Username', (n) => `user${n % 1000}`],
+      ['ResourceType', 'ResourceType', (n) => `AWS::Svc::Type${n % 20}`],
+      ['ResourceName', 'ResourceName', (n) => `res-${(n * 7) % 100000}`],
+      ['EventSource', 'EventSource', (n) => `svc${n % 30}.amazonaws.com`],
+      ['AccessKeyId', 'AccessKeyId', (n) => `AKIA${String(n % 2000).padStart(16, '0')}`],
+    ];
+    const latencies: LookupLatency[] = [];
+    for (const [name, key, valueOf] of cases) {
+      const times: number[] = [];
+      let results = 0;
+      for (let n = 0; n < options.requests; n++) {
+        const value = valueOf(n);
+        const started = performance.now();
+        const out = await client.send(
+          new LookupEventsCommand(
+            key ? { LookupAttributes: [{ AttributeKey: key, AttributeValue: value }] } : {},
+          ),
+        );
+        times.push(performance.now() - started);
+        results += out.Events?.length ?? 0;
+      }
+      times.sort((a, b) => a - b);
+      latencies.push({
+        attribute: name,
+        p50Ms: percentile(times, 50),
+        p99Ms: percentile(times, 99),
+        meanResults: results / options.requests,
+      });
+    }
+    client.destroy();
+    return { events: options.events, seedSeconds, latencies };
+  } finally {
+    server.child.kill('SIGTERM');
+    await server.exited;
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}

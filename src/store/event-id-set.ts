@@ -1,0 +1,92 @@
+/**
+ * A compact in-memory set of 64-bit event-ID hashes, for deduplicating appends without a
+ * database index. A miss proves an event is new; a hit is checked against the log itself, so a
+ * hash collision never drops an event. 8 bytes a slot, at most half full.
+ */
+
+/** A 64-bit hash of (account, eventID) as two 32-bit halves (FNV-1a and a murmur-style mix). */
+export function eventIdHash(accountId: string, eventId: string): [number, number] {
+  const s = `${accountId}:${eventId}`;
+  let a = 0x811c9dc5;
+  let b = 0x9747b28c;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+    b ^= b >>> 15;
+  }
+  b = Math.imul(b ^ (b >>> 13), 0xc2b2ae35);
+  b ^= b >>> 16;
+  return [a >>> 0, b >>> 0];
+}
+
+export function hashToBigInt([hi, lo]: [number, number]): bigint {
+  return BigInt.asIntN(64, (BigInt(hi) << 32n) | BigInt(lo));
+}
+
+export function bigIntToHash(value: bigint): [number, number] {
+  const u = BigInt.asUintN(64, value);
+  return [Number(u >> 32n), Number(u & 0xffffffffn)];
+}
+
+export class EventIdSet {
+  private hi: Uint32Array;
+  private lo: Uint32Array;
+  private count = 0;
+
+  constructor(initialCapacity = 1 << 16) {
+    let capacity = 1 << 4;
+    while (capacity < initialCapacity * 2) capacity <<= 1;
+    this.hi = new Uint32Array(capacity);
+    this.lo = new Uint32Array(capacity);
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  private slot(hi: number, lo: number, hiArr: Uint32Array, loArr: Uint32Array): number {
+    const mask = hiArr.length - 1;
+    let i = (lo ^ Math.imul(hi, 0x9e3779b1)) & mask;
+    for (;;) {
+      if ((hiArr[i] === 0 && loArr[i] === 0) || (hiArr[i] === hi && loArr[i] === lo)) return i;
+      i = (i + 1) & mask;
+    }
+  }
+
+  /** Zero is the empty-slot marker, so a zero hash is stored as (0, 1). */
+  private static normalise([hi, lo]: [number, number]): [number, number] {
+    return hi === 0 && lo === 0 ? [0, 1] : [hi, lo];
+  }
+
+  has(hash: [number, number]): boolean {
+    const [hi, lo] = EventIdSet.normalise(hash);
+    const i = this.slot(hi, lo, this.hi, this.lo);
+    return this.hi[i] === hi && this.lo[i] === lo;
+  }
+
+  add(hash: [number, number]): void {
+    const [hi, lo] = EventIdSet.normalise(hash);
+    if ((this.count + 1) * 2 > this.hi.length) this.grow();
+    const i = this.slot(hi, lo, this.hi, this.lo);
+    if (this.hi[i] === hi && this.lo[i] === lo) return;
+    this.hi[i] = hi;
+    this.lo[i] = lo;
+    this.count++;
+  }
+
+  private grow(): void {
+    const oldHi = this.hi;
+    const oldLo = this.lo;
+    this.hi = new Uint32Array(oldHi.length * 2);
+    this.lo = new Uint32Array(oldLo.length * 2);
+    for (let j = 0; j < oldHi.length; j++) {
+      const h = oldHi[j] as number;
+      const l = oldLo[j] as number;
+      if (h === 0 && l === 0) continue;
+      const i = this.slot(h, l, this.hi, this.lo);
+      this.hi[i] = h;
+      this.lo[i] = l;
+    }
+  }
+}
