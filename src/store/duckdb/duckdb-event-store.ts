@@ -33,6 +33,10 @@ CREATE TABLE IF NOT EXISTS events (
   recorded_at BIGINT NOT NULL,
   raw VARCHAR NOT NULL
 );
+CREATE TABLE IF NOT EXISTS meta (
+  key VARCHAR PRIMARY KEY,
+  value VARCHAR NOT NULL
+);
 CREATE TABLE IF NOT EXISTS cursors (
   consumer VARCHAR PRIMARY KEY,
   seq UBIGINT NOT NULL,
@@ -100,6 +104,20 @@ function toStored(row: Row): StoredEvent {
   };
 }
 
+/** Bumped whenever the tables change shape; a data directory of another version is refused. */
+export const SCHEMA_VERSION = '1';
+
+async function checkSchemaVersion(c: DuckDBConnection): Promise<void> {
+  await c.run(`INSERT INTO meta VALUES ('schema_version', $1) ON CONFLICT DO NOTHING`, [SCHEMA_VERSION]);
+  const rows = await c.runAndReadAll(`SELECT value FROM meta WHERE key = 'schema_version'`);
+  const found = rows.getRowsJS()[0]?.[0];
+  if (found !== SCHEMA_VERSION) {
+    throw new Error(
+      `the data directory holds OpenTrail schema version ${String(found)}; this OpenTrail needs ${SCHEMA_VERSION}`,
+    );
+  }
+}
+
 export class DuckDbEventStore implements EventStore {
   private seq = 0n;
   /** Hashes of every (account, eventID) in the log: appends deduplicate without a scan. */
@@ -116,6 +134,7 @@ export class DuckDbEventStore implements EventStore {
   static async open(db: DuckDbDatabase, options: { now?: () => number } = {}): Promise<DuckDbEventStore> {
     const writer = await db.connect();
     await writer.run(SCHEMA);
+    await checkSchemaVersion(writer);
     const purger = await db.connect();
     const store = new DuckDbEventStore(db, writer, purger, options.now ?? Date.now);
     const result = await writer.runAndReadAll('SELECT coalesce(max(seq), 0) AS s FROM events');

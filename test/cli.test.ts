@@ -1,0 +1,170 @@
+import assert from 'node:assert/strict';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
+import { BIN, SAMPLES, makeTempDir, startTestServer, type TestServer } from './helpers/server.ts';
+import { run } from './helpers/run.ts';
+
+const STRATUS = join(SAMPLES, 'stratus-red-team-detonation-logs');
+const STOP_LOGGING = join(STRATUS, 'aws.defense-evasion.cloudtrail-stop.json');
+const STOP_ACCOUNT = '143434273843';
+const STOP_REGION = 'apiso-centralnorth-2r';
+
+function cli(server: TestServer, args: string[], input?: string) {
+  return run(process.execPath, [BIN, ...args, '--endpoint-url', server.url, '--data-dir', server.dataDir], {
+    env: server.awsEnv,
+    ...(input !== undefined ? { input } : {}),
+  });
+}
+
+describe('opentrail CLI against a running server', () => {
+  let server: TestServer;
+  let work: string;
+
+  before(async () => {
+    server = await startTestServer({ accountId: STOP_ACCOUNT, historyRetentionDays: 36500 });
+    work = await makeTempDir('opentrail-cli-');
+  });
+  after(async () => {
+    await server.dispose();
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it('record FILE records a JSON array of real records with anonymised regions', async () => {
+    const result = await cli(server, ['record', STOP_LOGGING, '--region', STOP_REGION]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /1 recorded, 0 already present, 0 failed/);
+  });
+
+  it('lookup finds it in its own region, with the original JSON, as table, json and csv', async () => {
+    const original = JSON.parse(await readFile(STOP_LOGGING, 'utf8')) as Record<string, unknown>[];
+    const args = ['lookup', '--region', STOP_REGION, '--attribute', 'EventName=StopLogging'];
+    const json = await cli(server, [...args, '--output', 'json']);
+    assert.equal(json.code, 0, json.stderr);
+    const events = JSON.parse(json.stdout) as { EventId: string; CloudTrailEvent: string }[];
+    assert.equal(events.length, 1);
+    assert.deepEqual(JSON.parse(events[0]!.CloudTrailEvent), original[0]);
+
+    const table = await cli(server, [...args, '--output', 'table']);
+    assert.match(table.stdout.split('\n')[0]!, /^EventTime\s+EventName\s+Username\s+EventSource/);
+    assert.match(table.stdout, /StopLogging\s+\S+\s+cloudtrail\.amazonaws\.com/);
+
+    const csv = await cli(server, [...args, '--output', 'csv']);
+    const lines = csv.stdout.trim().split('\n');
+    assert.equal(lines.length, 2);
+    assert.match(lines[1]!, new RegExp(`^${events[0]!.EventId},|,${events[0]!.EventId},`));
+    assert.match(lines[1]!, new RegExp(STOP_REGION));
+
+    const elsewhere = await cli(server, [
+      'lookup',
+      '--region',
+      'us-east-1',
+      '--attribute',
+      'EventName=StopLogging',
+      '--output',
+      'json',
+    ]);
+    assert.deepEqual(JSON.parse(elsewhere.stdout), []);
+  });
+
+  it('record - reads standard input and reports per-record failures', async () => {
+    const good = {
+      eventTime: '2026-11-01T00:00:00Z',
+      eventSource: 'app.example.com',
+      eventName: 'Login',
+      eventID: 'stdin-1',
+    };
+    const bad = { eventTime: 'yesterday', eventSource: 'app.example.com', eventName: 'Login' };
+    const result = await cli(server, ['record', '-'], JSON.stringify([good, bad]));
+    assert.equal(result.code, 1);
+    assert.match(result.stdout, /1 recorded, 0 already present, 1 failed/);
+    assert.match(result.stderr, /record 1: InvalidRecord: Field 'eventTime' is 'yesterday'/);
+  });
+
+  it('import walks an AWSLogs tree of gzip log files and is idempotent', async () => {
+    const root = join(work, 'AWSLogs', STOP_ACCOUNT, 'CloudTrail', STOP_REGION, '2024', '08', '01');
+    await mkdir(root, { recursive: true });
+    const records = [];
+    for (const name of [
+      'aws.persistence.iam-create-admin-user.json',
+      'aws.discovery.ec2-download-user-data.json',
+    ]) {
+      const text = await readFile(join(STRATUS, name), 'utf8');
+      records.push(...(JSON.parse(text) as unknown[]));
+    }
+    // AWS log files: one gzip stream holding {"Records":[...]}; a non-log file beside them is ignored.
+    const half = Math.ceil(records.length / 2);
+    await writeFile(
+      join(root, `${STOP_ACCOUNT}_CloudTrail_${STOP_REGION}_20240801T0000Z_a.json.gz`),
+      gzipSync(JSON.stringify({ Records: records.slice(0, half) })),
+    );
+    await writeFile(
+      join(root, `${STOP_ACCOUNT}_CloudTrail_${STOP_REGION}_20240801T0005Z_b.json.gz`),
+      gzipSync(JSON.stringify({ Records: records.slice(half) })),
+    );
+    await writeFile(join(root, 'notes.txt'), 'not a log');
+
+    const first = await cli(server, ['import', join(work, 'AWSLogs')]);
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(
+      first.stdout,
+      new RegExp(`Imported 2 of 2 files: ${records.length} recorded, 0 already present, 0 failed`),
+    );
+    const again = await cli(server, ['import', join(work, 'AWSLogs')]);
+    assert.match(again.stdout, new RegExp(`0 recorded, ${records.length} already present`));
+  });
+
+  it('import reports an unreadable file and goes on with the rest', async () => {
+    const dir = join(work, 'mixed');
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'broken.json.gz'), Buffer.from([0x1f, 0x8b, 1, 2, 3]));
+    await writeFile(join(dir, 'ok.json'), await readFile(STOP_LOGGING));
+    const result = await cli(server, ['import', dir]);
+    assert.equal(result.code, 1);
+    assert.match(result.stdout, /Imported 1 of 2 files: 0 recorded, 1 already present/);
+    assert.match(result.stderr, /broken\.json\.gz/);
+  });
+
+  it('the README curl --aws-sigv4 example records an event', async () => {
+    const body = JSON.stringify({
+      Records: [
+        {
+          eventTime: '2026-11-24T12:00:00Z',
+          eventSource: 'billing.example.com',
+          eventName: 'IssueRefund',
+          readOnly: false,
+          userIdentity: { type: 'IAMUser', userName: 'alice' },
+        },
+      ],
+    });
+    const result = await run('curl', [
+      '-s',
+      '--aws-sigv4',
+      'aws:amz:us-east-1:cloudtrail',
+      '--user',
+      `${server.accessKeyId}:${server.secretAccessKey}`,
+      '-H',
+      'content-type: application/json',
+      '--data',
+      body,
+      `${server.url}/v1/records`,
+    ]);
+    const response = JSON.parse(result.stdout) as { successful: { eventID: string; status: string }[] };
+    assert.equal(response.successful[0]?.status, 'recorded');
+    const client = new CloudTrailClient({
+      endpoint: server.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
+    });
+    const out = await client.send(
+      new LookupEventsCommand({
+        LookupAttributes: [{ AttributeKey: 'EventId', AttributeValue: response.successful[0]!.eventID }],
+      }),
+    );
+    client.destroy();
+    assert.equal(out.Events?.[0]?.Username, 'alice');
+    assert.ok(out.Events?.[0]?.CloudTrailEvent?.startsWith(body.slice('{"Records":['.length, -3)));
+  });
+});
