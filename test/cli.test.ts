@@ -160,7 +160,7 @@ describe('opentrail CLI against a running server', () => {
     });
     const out = await client.send(
       new LookupEventsCommand({
-        LookupAttributes: [{ AttributeKey: 'EventId', AttributeValue: response.successful[0]!.eventID }],
+        LookupAttributes: [{ AttributeKey: 'EventId', AttributeValue: response.successful[0].eventID }],
       }),
     );
     client.destroy();

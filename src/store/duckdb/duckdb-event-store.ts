@@ -110,10 +110,10 @@ export const SCHEMA_VERSION = '1';
 async function checkSchemaVersion(c: DuckDBConnection): Promise<void> {
   await c.run(`INSERT INTO meta VALUES ('schema_version', $1) ON CONFLICT DO NOTHING`, [SCHEMA_VERSION]);
   const rows = await c.runAndReadAll(`SELECT value FROM meta WHERE key = 'schema_version'`);
-  const found = rows.getRowsJS()[0]?.[0];
+  const found = rows.getRowsJS()[0]?.[0] as string | undefined;
   if (found !== SCHEMA_VERSION) {
     throw new Error(
-      `the data directory holds OpenTrail schema version ${String(found)}; this OpenTrail needs ${SCHEMA_VERSION}`,
+      `the data directory holds OpenTrail schema version ${found ?? "(none)"}; this OpenTrail needs ${SCHEMA_VERSION}`,
     );
   }
 }
