@@ -40,8 +40,10 @@ async function seed(dataDir: string, events: number, nowMs: number): Promise<voi
     SELECT
       i + 1 AS seq,
       'e' || lpad(i::VARCHAR, 10, '0') || '-' || md5(i::VARCHAR)[1:20] AS event_id,
+      -- Not the server's (account, eventID) hash: only deduplication reads it, and this bench records nothing.
+      (hash(i) >> 1)::BIGINT AS id_hash,
       '${ACCOUNT}' AS account_id,
-      CASE WHEN i % 5 = 0 THEN 'eu-west-1' ELSE 'us-east-1' END AS region,
+      CASE WHEN (i // 7) % 5 = 0 THEN 'eu-west-1' ELSE 'us-east-1' END AS region,
       ${nowMs - spanMs} + (i * ${spanMs}::BIGINT) // ${events} AS event_time,
       'Op' || ((i * 7919) % 200) AS event_name,
       'svc' || (i % 30) || '.amazonaws.com' AS event_source,
@@ -62,6 +64,11 @@ async function seed(dataDir: string, events: number, nowMs: number): Promise<voi
         '},"responseElements":null,"requestID":"' || md5((i + 7)::VARCHAR) || '","eventID":"e' || lpad(i::VARCHAR, 10, '0') ||
         '","readOnly":' || (i % 3 <> 0)::VARCHAR || ',"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":"${ACCOUNT}","eventCategory":"Management"}' AS raw
     FROM range(${events}) t(i)
+  `);
+  await c.run(`
+    INSERT INTO event_resources
+    SELECT seq, account_id, region, category, event_time, unnest(resource_types), unnest(resource_names)
+    FROM events WHERE len(resource_types) > 0
   `);
   await c.run('CHECKPOINT');
   c.closeSync();
@@ -85,10 +92,10 @@ export async function benchLookup(options: { events: number; requests: number })
       region: 'us-east-1',
       credentials: await resolveCredentials(dataDir),
     });
-    // Event IDs spread over the whole history, all in us-east-1 (i % 5 != 0), as seeded.
+    // Event IDs spread over the whole history, all in us-east-1 ((i // 7) % 5 != 0), as seeded.
     const idOf = (n: number): string => {
       let i = Math.floor((((n * 2654435761) % 1_000_003) / 1_000_003) * options.events);
-      if (i % 5 === 0) i = (i + 1) % options.events;
+      while (Math.floor(i / 7) % 5 === 0) i = (i + 7) % options.events;
       return `e${String(i).padStart(10, '0')}-${createHash('md5').update(String(i)).digest('hex').slice(0, 20)}`;
     };
     const cases: [string, LookupAttributeKey | undefined, (n: number) => string][] = [
@@ -106,6 +113,14 @@ export async function benchLookup(options: { events: number; requests: number })
     for (const [name, key, valueOf] of cases) {
       const times: number[] = [];
       let results = 0;
+      // Warm-up requests (not counted) so the first cold read of the file is not the p99.
+      for (let n = 0; n < 3; n++) {
+        await client.send(
+          new LookupEventsCommand(
+            key ? { LookupAttributes: [{ AttributeKey: key, AttributeValue: valueOf(n + 1000) }] } : {},
+          ),
+        );
+      }
       for (let n = 0; n < options.requests; n++) {
         const value = valueOf(n);
         const started = performance.now();

@@ -33,6 +33,15 @@ CREATE TABLE IF NOT EXISTS events (
   recorded_at BIGINT NOT NULL,
   raw VARCHAR NOT NULL
 );
+CREATE TABLE IF NOT EXISTS event_resources (
+  seq UBIGINT NOT NULL,
+  account_id VARCHAR NOT NULL,
+  region VARCHAR NOT NULL,
+  category VARCHAR NOT NULL,
+  event_time BIGINT NOT NULL,
+  resource_type VARCHAR NOT NULL,
+  resource_name VARCHAR NOT NULL
+);
 CREATE TABLE IF NOT EXISTS meta (
   key VARCHAR PRIMARY KEY,
   value VARCHAR NOT NULL
@@ -71,13 +80,22 @@ const EMPTY_LIST = listValue([]);
 /** DuckDB's vector size: the most rows one data chunk holds. */
 const CHUNK_ROWS = 2048;
 
+const RESOURCE_COLUMN_TYPES = [UBIGINT, VARCHAR, VARCHAR, VARCHAR, BIGINT, VARCHAR, VARCHAR];
+
+/**
+ * Lookups search newest first in widening windows of event time: the log is laid out roughly in
+ * time order, so DuckDB's zone maps skip everything outside a window and a common value is found
+ * in the newest sliver of the log. A rare value still costs one pass over the whole log.
+ */
+const WINDOWS_MS = [3_600_000, 86_400_000, 7 * 86_400_000, 30 * 86_400_000];
+
 const ATTRIBUTE_FILTERS: Record<NonNullable<LookupQuery['attribute']>['key'], string> = {
   EventId: 'event_id = $value',
   EventName: 'event_name = $value',
   ReadOnly: "read_only = ($value = 'true') AND $value IN ('true', 'false')",
   Username: 'username = $value',
-  ResourceType: 'list_contains(resource_types, $value)',
-  ResourceName: 'list_contains(resource_names, $value)',
+  ResourceType: 'resource_type = $value',
+  ResourceName: 'resource_name = $value',
   EventSource: 'event_source = $value',
   AccessKeyId: 'access_key_id = $value',
 };
@@ -105,7 +123,7 @@ function toStored(row: Row): StoredEvent {
 }
 
 /** Bumped whenever the tables change shape; a data directory of another version is refused. */
-export const SCHEMA_VERSION = '1';
+export const SCHEMA_VERSION = '2';
 
 async function checkSchemaVersion(c: DuckDBConnection): Promise<void> {
   await c.run(`INSERT INTO meta VALUES ('schema_version', $1) ON CONFLICT DO NOTHING`, [SCHEMA_VERSION]);
@@ -113,7 +131,7 @@ async function checkSchemaVersion(c: DuckDBConnection): Promise<void> {
   const found = rows.getRowsJS()[0]?.[0] as string | undefined;
   if (found !== SCHEMA_VERSION) {
     throw new Error(
-      `the data directory holds OpenTrail schema version ${found ?? "(none)"}; this OpenTrail needs ${SCHEMA_VERSION}`,
+      `the data directory holds OpenTrail schema version ${found ?? '(none)'}; this OpenTrail needs ${SCHEMA_VERSION}`,
     );
   }
 }
@@ -213,6 +231,7 @@ export class DuckDbEventStore implements EventStore {
         appender.appendDataChunk(chunk);
       }
       appender.closeSync();
+      await this.appendResources(events, fresh, firstSeq);
       await this.writer.run('COMMIT');
     } catch (error) {
       await this.writer.run('ROLLBACK').catch(() => undefined);
@@ -224,6 +243,40 @@ export class DuckDbEventStore implements EventStore {
     });
     this.seq = firstSeq + BigInt(fresh.length) - 1n;
     return outcomes;
+  }
+
+  /** One row per (event, resource): ResourceType and ResourceName lookups filter a plain column. */
+  private async appendResources(
+    events: readonly NewEvent[],
+    fresh: number[],
+    firstSeq: bigint,
+  ): Promise<void> {
+    const rows: DuckDBValue[][] = RESOURCE_COLUMN_TYPES.map(() => []);
+    fresh.forEach((index, n) => {
+      const e = events[index] as NewEvent;
+      e.resourceTypes.forEach((type, r) => {
+        const values: DuckDBValue[] = [
+          firstSeq + BigInt(n),
+          e.accountId,
+          e.region,
+          e.category,
+          BigInt(e.eventTimeMs),
+          type,
+          e.resourceNames[r] ?? '',
+        ];
+        values.forEach((v, c) => (rows[c] as DuckDBValue[]).push(v));
+      });
+    });
+    const total = (rows[0] as DuckDBValue[]).length;
+    if (total === 0) return;
+    const appender = await this.writer.createAppender('event_resources');
+    for (let start = 0; start < total; start += CHUNK_ROWS) {
+      const count = Math.min(CHUNK_ROWS, total - start);
+      const chunk = DuckDBDataChunk.create(RESOURCE_COLUMN_TYPES, count);
+      chunk.setColumns(rows.map((column) => column.slice(start, start + count)));
+      appender.appendDataChunk(chunk);
+    }
+    appender.closeSync();
   }
 
   /**
@@ -243,6 +296,7 @@ export class DuckDbEventStore implements EventStore {
   }
 
   async lookup(query: LookupQuery): Promise<StoredEvent[]> {
+    const byResource = query.attribute?.key === 'ResourceType' || query.attribute?.key === 'ResourceName';
     const where = [
       'account_id = $account',
       'region = $region',
@@ -254,10 +308,7 @@ export class DuckDbEventStore implements EventStore {
       account: query.accountId,
       region: query.region,
       category: query.category,
-      start: BigInt(query.startMs),
-      end: BigInt(query.endMs),
       maxSeq: query.maxSeq,
-      limit: query.limit,
     };
     if (query.after) {
       where.push('(event_time < $afterTime OR (event_time = $afterTime AND seq < $afterSeq))');
@@ -268,14 +319,39 @@ export class DuckDbEventStore implements EventStore {
       where.push(ATTRIBUTE_FILTERS[query.attribute.key]);
       params.value = query.attribute.value;
     }
+    // A resource lookup finds positions in event_resources (an event may name a resource twice).
+    const positionsSql = byResource
+      ? `SELECT DISTINCT seq, event_time FROM event_resources WHERE ${where.join(' AND ')} ORDER BY event_time DESC, seq DESC LIMIT $limit`
+      : `SELECT seq, event_time FROM events WHERE ${where.join(' AND ')} ORDER BY event_time DESC, seq DESC LIMIT $limit`;
+
     return this.db.withConnection(async (c) => {
-      // Two steps: find the page's positions on narrow columns, then read the (wide) records.
-      const positions = await c.runAndReadAll(
-        `SELECT seq FROM events WHERE ${where.join(' AND ')} ORDER BY event_time DESC, seq DESC LIMIT $limit`,
-        params,
+      const seqs: bigint[] = [];
+      let top = Math.min(
+        query.endMs,
+        query.after?.eventTimeMs ?? query.endMs,
+        Math.max(this.now(), query.startMs),
       );
-      const seqs = (positions.getColumnsJS()[0] ?? []) as bigint[];
+      let first = true;
+      for (let w = 0; w <= WINDOWS_MS.length && seqs.length < query.limit; w++) {
+        const width = WINDOWS_MS[w];
+        const lo = width === undefined ? query.startMs : Math.max(query.startMs, top - width);
+        // The first window reaches up to the end of the range: events stamped in the future count.
+        const hi = first ? query.endMs : top - 1;
+        if (hi >= lo) {
+          const page = await c.runAndReadAll(positionsSql, {
+            ...params,
+            start: BigInt(lo),
+            end: BigInt(hi),
+            limit: query.limit - seqs.length,
+          });
+          for (const row of page.getRowsJS()) seqs.push(row[0] as bigint);
+        }
+        first = false;
+        top = lo;
+        if (lo <= query.startMs) break;
+      }
       if (seqs.length === 0) return [];
+      // Then read the (wide) records of the page by position.
       let lo = seqs[0] as bigint;
       let hi = lo;
       for (const s of seqs) {
@@ -328,6 +404,13 @@ export class DuckDbEventStore implements EventStore {
     // sequence counter across restarts).
     const result = await this.purger.run(
       `DELETE FROM events
+       WHERE event_time < $cutoff
+         AND seq <= coalesce((SELECT min(seq) FROM cursors), $last)
+         AND seq < $last`,
+      { cutoff: BigInt(cutoffMs), last: this.seq },
+    );
+    await this.purger.run(
+      `DELETE FROM event_resources
        WHERE event_time < $cutoff
          AND seq <= coalesce((SELECT min(seq) FROM cursors), $last)
          AND seq < $last`,
