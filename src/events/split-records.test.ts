@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { splitRecordSpans } from './split-records.ts';
+import { compactRecordSpans, splitRecordSpans } from './split-records.ts';
 
 const SAMPLES = new URL('../../../shared/data/cloudtrail-samples/', import.meta.url).pathname;
 
@@ -47,5 +47,27 @@ describe('splitRecordSpans()', () => {
       count += spans.length;
     }
     assert.equal(count, 1448);
+  });
+});
+
+describe('compactRecordSpans()', () => {
+  it('finds compact records without a scan and agrees with splitRecordSpans', () => {
+    const text = '{"Records":[{"a":1,"b":"x"},{"c":[1,2]}]}';
+    const parsed = JSON.parse(text) as { Records: unknown[] };
+    const fast = compactRecordSpans(text, parsed.Records, 'records-object');
+    assert.deepEqual(fast, splitRecordSpans(text, parsed)?.spans);
+    assert.deepEqual(compactRecordSpans('[{"a":1}]', [{ a: 1 }], 'array'), [{ start: 1, end: 8 }]);
+  });
+
+  it('declines any other layout, so the scanner keeps the original bytes', () => {
+    for (const text of [
+      '{"Records": [{"a":1}]}',
+      '{"Records":[{"a":1.0}]}',
+      '{"Records":[{"a":"\\u00e9"}]}',
+      '{"Records":[{"a":1}], "x":2}',
+    ]) {
+      const parsed = JSON.parse(text) as { Records: unknown[] };
+      assert.equal(compactRecordSpans(text, parsed.Records, 'records-object'), undefined, text);
+    }
   });
 });

@@ -114,6 +114,26 @@ function objectMemberSpan(text: string, i: number, key: string): Span | undefine
 
 export type BatchShape = 'records-object' | 'array' | 'single';
 
+/** Which accepted shape a parsed body has, if any. */
+export function batchShape(parsed: unknown): BatchShape | undefined {
+  if (Array.isArray(parsed)) return 'array';
+  if (parsed === null || typeof parsed !== 'object') return undefined;
+  if (!('Records' in parsed)) return 'single';
+  return Array.isArray((parsed as { Records: unknown }).Records) ? 'records-object' : undefined;
+}
+
+/** The records of a parsed body of the given shape. */
+export function batchValues(parsed: unknown, shape: BatchShape): unknown[] {
+  switch (shape) {
+    case 'records-object':
+      return (parsed as { Records: unknown[] }).Records;
+    case 'array':
+      return parsed as unknown[];
+    case 'single':
+      return [parsed];
+  }
+}
+
 /**
  * Returns the spans of the records in `text`, which JSON.parse has already accepted as `parsed`.
  * Returns undefined when the shape is none of the accepted ones.
@@ -123,13 +143,45 @@ export function splitRecordSpans(
   parsed: unknown,
 ): { shape: BatchShape; spans: Span[] } | undefined {
   const start = skipSpace(text, text.charCodeAt(0) === 0xfeff ? 1 : 0);
-  if (Array.isArray(parsed)) return { shape: 'array', spans: arrayElementSpans(text, start) };
-  if (parsed === null || typeof parsed !== 'object') return undefined;
-  if ('Records' in parsed) {
-    if (!Array.isArray(parsed.Records)) return undefined;
-    const member = objectMemberSpan(text, start, 'Records');
-    if (!member) return undefined;
-    return { shape: 'records-object', spans: arrayElementSpans(text, member.start) };
+  const shape = batchShape(parsed);
+  switch (shape) {
+    case undefined:
+      return undefined;
+    case 'array':
+      return { shape, spans: arrayElementSpans(text, start) };
+    case 'records-object': {
+      const member = objectMemberSpan(text, start, 'Records');
+      return member ? { shape, spans: arrayElementSpans(text, member.start) } : undefined;
+    }
+    case 'single':
+      return { shape, spans: [{ start, end: skipValue(text, start) }] };
   }
-  return { shape: 'single', spans: [{ start, end: skipValue(text, start) }] };
+}
+
+/**
+ * The fast path for compact batches (as AWS and JSON.stringify write them): when each record's
+ * text is exactly JSON.stringify of its parsed value, the spans follow without a scan. Returns
+ * undefined when the text is laid out any other way; splitRecordSpans then finds the spans.
+ */
+export function compactRecordSpans(
+  text: string,
+  values: readonly unknown[],
+  shape: BatchShape,
+): Span[] | undefined {
+  const open = shape === 'records-object' ? '{"Records":[' : shape === 'array' ? '[' : '';
+  const close = shape === 'records-object' ? ']}' : shape === 'array' ? ']' : '';
+  if (!text.startsWith(open) || !text.endsWith(close)) return undefined;
+  const spans: Span[] = [];
+  let pos = open.length;
+  for (let i = 0; i < values.length; i++) {
+    if (i > 0) {
+      if (text.charCodeAt(pos) !== COMMA) return undefined;
+      pos++;
+    }
+    const compact = JSON.stringify(values[i]);
+    if (!text.startsWith(compact, pos)) return undefined;
+    spans.push({ start: pos, end: pos + compact.length });
+    pos += compact.length;
+  }
+  return pos === text.length - close.length ? spans : undefined;
 }

@@ -4,7 +4,15 @@
  * with single records come back per record.
  */
 import { ServiceError } from '../errors.ts';
-import { lookupFieldsOf, splitRecordSpans, validateRecord, type RecordDefaults } from '../events/index.ts';
+import {
+  batchShape,
+  batchValues,
+  compactRecordSpans,
+  lookupFieldsOf,
+  splitRecordSpans,
+  validateRecord,
+  type RecordDefaults,
+} from '../events/index.ts';
 import type { NewEvent } from '../store/index.ts';
 
 export const MAX_RECORDS_PER_REQUEST = 10_000;
@@ -33,19 +41,15 @@ export function parseRecordBatch(body: Uint8Array, defaults: RecordDefaults): Pa
       `Request body is not valid JSON: ${(error as Error).message}`,
     );
   }
-  const split = splitRecordSpans(text, parsed);
-  if (!split) {
+  const shape = batchShape(parsed);
+  const values = shape ? batchValues(parsed, shape) : [];
+  const spans = shape && (compactRecordSpans(text, values, shape) ?? splitRecordSpans(text, parsed)?.spans);
+  if (!shape || !spans) {
     throw new ServiceError(
       'ValidationException',
       'Request body must be {"Records":[...]} (a CloudTrail log file), a JSON array of records, or one record object.',
     );
   }
-  const values: unknown[] =
-    split.shape === 'records-object'
-      ? (parsed as { Records: unknown[] }).Records
-      : split.shape === 'array'
-        ? (parsed as unknown[])
-        : [parsed];
   if (values.length > MAX_RECORDS_PER_REQUEST) {
     throw new ServiceError(
       'ValidationException',
@@ -53,7 +57,7 @@ export function parseRecordBatch(body: Uint8Array, defaults: RecordDefaults): Pa
     );
   }
   return values.map((value, i) => {
-    const span = split.spans[i];
+    const span = spans[i];
     if (!span)
       return {
         ok: false,
