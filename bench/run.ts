@@ -12,9 +12,10 @@ const lookupEvents = Number(process.env.BENCH_LOOKUP_EVENTS ?? 10_000_000);
 const only = process.argv[2];
 
 if (!only || only === 'recording') {
-  const r = await benchRecording({ events: recordEvents, batchSize: 1000, concurrency: 8 });
+  const concurrency = Number(process.env.BENCH_RECORD_CONCURRENCY ?? 16);
+  const r = await benchRecording({ events: recordEvents, batchSize: 1000, concurrency });
   console.log(
-    `\n== Durable recording (${r.events} events, ${r.bytesPerEvent.toFixed(0)} B/event, batches of 1000, 8 in flight)`,
+    `\n== Durable recording (${r.events} events, ${r.bytesPerEvent.toFixed(0)} B/event, batches of 1000, ${concurrency} in flight)`,
   );
   console.log(
     `  OpenTrail POST /v1/records      ${r.recordedPerSecond.toFixed(0).padStart(8)} events/s   (target >= 50000)`,
