@@ -4,6 +4,7 @@
  * not from the server.
  */
 import assert from 'node:assert/strict';
+import type { LookupAttributeKey } from '../src/store/index.ts';
 import { randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -41,15 +42,7 @@ interface CliPage {
   NextToken?: string;
 }
 
-type AttributeKey =
-  | 'EventId'
-  | 'EventName'
-  | 'ReadOnly'
-  | 'Username'
-  | 'ResourceType'
-  | 'ResourceName'
-  | 'EventSource'
-  | 'AccessKeyId';
+type AttributeKey = LookupAttributeKey;
 
 /** One value per lookup attribute, each chosen so that OpenTrail's own self-audit events cannot match. */
 const ATTRIBUTE_CASES: { key: AttributeKey; value: string; matches: (s: Sample) => boolean }[] = [

@@ -9,7 +9,14 @@ import {
 import { SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { RecordResponse } from '../api/index.ts';
-import { ConfigError, DEFAULT_DATA_DIR, DEFAULT_PORT, DEFAULT_REGION, validateConfig } from '../config.ts';
+import {
+  ConfigError,
+  DEFAULT_DATA_DIR,
+  DEFAULT_PORT,
+  DEFAULT_REGION,
+  validateConfig,
+  type Config,
+} from '../config.ts';
 import { startServer } from '../main.ts';
 import { RecordClient, cloudTrailClient, type ClientOptions } from './client.ts';
 import { batchBodies, decodeLogFile, findLogFiles, readLogFile } from './log-files.ts';
@@ -112,15 +119,12 @@ export function buildProgram(): Command {
         .default('info'),
     )
     .action(
-      async (opts: {
-        host: string;
-        port: number;
-        dataDir: string;
-        region: string;
-        accountId?: string;
-        historyRetentionDays: number;
-        logLevel: 'info';
-      }) => {
+      async (
+        opts: Pick<
+          Config,
+          'host' | 'port' | 'dataDir' | 'region' | 'accountId' | 'historyRetentionDays' | 'logLevel'
+        >,
+      ) => {
         const config = validateConfig(opts);
         const server = await startServer(config);
         console.log(

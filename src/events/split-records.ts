@@ -119,7 +119,7 @@ export function batchShape(parsed: unknown): BatchShape | undefined {
   if (Array.isArray(parsed)) return 'array';
   if (parsed === null || typeof parsed !== 'object') return undefined;
   if (!('Records' in parsed)) return 'single';
-  return Array.isArray((parsed).Records) ? 'records-object' : undefined;
+  return Array.isArray(parsed.Records) ? 'records-object' : undefined;
 }
 
 /** The records of a parsed body of the given shape. */

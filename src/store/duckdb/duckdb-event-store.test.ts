@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { GroupCommitter } from '../../ingest/index.ts';
-import type { NewEvent } from '../event-store.ts';
+import type { LookupAttributeKey, NewEvent } from '../event-store.ts';
 import { DuckDbDatabase } from './database.ts';
 import { DuckDbEventStore } from './duckdb-event-store.ts';
 
@@ -79,18 +79,7 @@ describe('DuckDbEventStore', () => {
       event('f', 4000, { region: 'eu-west-1' }),
       event('g', 4000, { category: 'Data' }),
     ]);
-    const ids = async (attribute?: {
-      key:
-        | 'EventId'
-        | 'EventName'
-        | 'ReadOnly'
-        | 'Username'
-        | 'ResourceType'
-        | 'ResourceName'
-        | 'EventSource'
-        | 'AccessKeyId';
-      value: string;
-    }) =>
+    const ids = async (attribute?: { key: LookupAttributeKey; value: string }) =>
       (await store.lookup({ ...query, maxSeq: store.lastSeq(), ...(attribute ? { attribute } : {}) })).map(
         (e) => e.eventId,
       );
