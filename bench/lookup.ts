@@ -29,7 +29,7 @@ export interface LookupResult {
   latencies: LookupLatency[];
 }
 
-async function seed(dataDir: string, events: number, nowMs: number): Promise<void> {
+export async function seed(dataDir: string, events: number, nowMs: number): Promise<void> {
   const db = await DuckDbDatabase.open(join(dataDir, 'opentrail.duckdb'));
   const store = await DuckDbEventStore.open(db);
   await store.close();

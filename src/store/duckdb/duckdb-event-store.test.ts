@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { GroupCommitter } from '../../ingest/index.ts';
 import type { LookupAttributeKey, NewEvent } from '../event-store.ts';
 import { DuckDbDatabase } from './database.ts';
-import { DuckDbEventStore } from './duckdb-event-store.ts';
+import { DuckDbEventStore, clusterRanges } from './duckdb-event-store.ts';
 
 function event(id: string, timeMs: number, extra: Partial<NewEvent> = {}): NewEvent {
   return {
@@ -153,5 +153,16 @@ describe('DuckDbEventStore', () => {
     }
     const seqs = results.map((r) => (r[0] as { seq: bigint }).seq);
     assert.equal(new Set(seqs).size, 6);
+  });
+});
+
+describe('clusterRanges()', () => {
+  it('reads nearby positions with one range and distant ones apart', () => {
+    assert.deepEqual(clusterRanges([5n, 1n, 3n, 200n, 1000n, 1040n]), [
+      [1n, 5n],
+      [200n, 200n],
+      [1000n, 1040n],
+    ]);
+    assert.deepEqual(clusterRanges([]), []);
   });
 });
