@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { GroupCommitter } from '../../ingest/index.ts';
 import type { LookupAttributeKey, NewEvent } from '../event-store.ts';
 import { DuckDbDatabase } from './database.ts';
-import { DuckDbEventStore, clusterRanges } from './duckdb-event-store.ts';
+import { DuckDbEventStore, clusterPositions } from './duckdb-event-store.ts';
 
 function event(id: string, timeMs: number, extra: Partial<NewEvent> = {}): NewEvent {
   return {
@@ -156,13 +156,13 @@ describe('DuckDbEventStore', () => {
   });
 });
 
-describe('clusterRanges()', () => {
+describe('clusterPositions()', () => {
   it('reads nearby positions with one range and distant ones apart', () => {
-    assert.deepEqual(clusterRanges([5n, 1n, 3n, 200n, 1000n, 1040n]), [
-      [1n, 5n],
-      [200n, 200n],
-      [1000n, 1040n],
+    assert.deepEqual(clusterPositions([5n, 1n, 3n, 200_000n, 1_000_000n, 1_040_000n]), [
+      [1n, 3n, 5n],
+      [200_000n],
+      [1_000_000n, 1_040_000n],
     ]);
-    assert.deepEqual(clusterRanges([]), []);
+    assert.deepEqual(clusterPositions([]), []);
   });
 });

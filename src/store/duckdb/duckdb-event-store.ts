@@ -136,19 +136,19 @@ async function checkSchemaVersion(c: DuckDBConnection): Promise<void> {
   }
 }
 
-/** Positions closer than this are read with one range scan. */
-const CLUSTER_GAP = 64n;
+/** Positions closer than this (about half a DuckDB row group) are read with one scan. */
+const CLUSTER_GAP = 65_536n;
 
-/** Groups positions into [lo, hi] ranges (UBIGINTs read from the log, safe to inline in SQL). */
-export function clusterRanges(seqs: readonly bigint[]): [bigint, bigint][] {
+/** Groups positions into clusters of nearby ones, each in ascending order. */
+export function clusterPositions(seqs: readonly bigint[]): bigint[][] {
   const sorted = [...seqs].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const ranges: [bigint, bigint][] = [];
+  const clusters: bigint[][] = [];
   for (const s of sorted) {
-    const last = ranges[ranges.length - 1];
-    if (last && s - last[1] <= CLUSTER_GAP) last[1] = s;
-    else ranges.push([s, s]);
+    const last = clusters[clusters.length - 1];
+    if (last && s - (last[last.length - 1] as bigint) <= CLUSTER_GAP) last.push(s);
+    else clusters.push([s]);
   }
-  return ranges;
+  return clusters;
 }
 
 export class DuckDbEventStore implements EventStore {
@@ -366,12 +366,17 @@ export class DuckDbEventStore implements EventStore {
         if (lo <= query.startMs) break;
       }
       if (seqs.length === 0) return [];
-      // Then read the (wide) records of the page by position: one range scan per cluster of
-      // nearby positions. DuckDB prunes each range by zone maps; an IN list would instead become a
-      // join that decompresses the record text of every row between the first and last position.
+      // Then read the (wide) records of the page by position, one narrow scan per cluster of
+      // nearby positions. A single IN list over scattered positions becomes a join that
+      // decompresses the record text of every row between the first and last of them; a narrow
+      // BETWEEN lets DuckDB skip all other row groups by their zone maps. The positions are
+      // UBIGINTs read from the log, safe to inline.
       const rows = await c.runAndReadAll(
-        clusterRanges(seqs)
-          .map(([lo, hi]) => `SELECT ${COLUMNS} FROM events WHERE seq BETWEEN ${lo} AND ${hi}`)
+        clusterPositions(seqs)
+          .map(
+            (cluster) =>
+              `SELECT ${COLUMNS} FROM events WHERE seq BETWEEN ${cluster[0]} AND ${cluster[cluster.length - 1]} AND seq IN (${cluster.join(',')})`,
+          )
           .join(' UNION ALL '),
       );
       const bySeq = new Map<bigint, StoredEvent>();
