@@ -51,8 +51,7 @@ export async function seed(dataDir: string, events: number, nowMs: number): Prom
       'AKIA' || lpad(((i * 17) % 2000)::VARCHAR, 16, '0') AS access_key_id,
       i % 3 <> 0 AS read_only,
       'Management' AS category,
-      CASE WHEN i % 10 < 3 THEN ['AWS::Svc::Type' || (i % 20)] ELSE [] END AS resource_types,
-      CASE WHEN i % 10 < 3 THEN ['res-' || ((i * 13) % 100000)] ELSE [] END AS resource_names,
+      CASE WHEN i % 10 < 3 THEN '[["AWS::Svc::Type' || (i % 20) || '","res-' || ((i * 13) % 100000) || '"]]' END AS resources,
       ${nowMs} AS recorded_at,
       '{"eventVersion":"1.11","userIdentity":{"type":"IAMUser","principalId":"AIDAEXAMPLE","arn":"arn:aws:iam::${ACCOUNT}:user/user' ||
         ((i * 31) % 1000) || '","accountId":"${ACCOUNT}","accessKeyId":"AKIA' || lpad(((i * 17) % 2000)::VARCHAR, 16, '0') ||
@@ -67,8 +66,8 @@ export async function seed(dataDir: string, events: number, nowMs: number): Prom
   `);
   await c.run(`
     INSERT INTO event_resources
-    SELECT seq, account_id, region, category, event_time, unnest(resource_types), unnest(resource_names)
-    FROM events WHERE len(resource_types) > 0
+    SELECT seq, account_id, region, category, event_time, resources->>'$[0][0]', resources->>'$[0][1]'
+    FROM events WHERE resources IS NOT NULL
   `);
   await c.run('CHECKPOINT');
   c.closeSync();

@@ -74,7 +74,7 @@ export async function benchRecording(options: {
   concurrency: number;
 }): Promise<RecordingResult> {
   const dataDir = mkdtempSync(join(tmpdir(), 'opentrail-bench-rec-'));
-  const server = await spawnServer(dataDir);
+  const server = await spawnServer(dataDir, ['--parse-workers', process.env.BENCH_PARSE_WORKERS ?? '1']);
   try {
     const client = new RecordClient(server.url, 'us-east-1', await resolveCredentials(dataDir));
     const bodies = makeBatches(options.events, options.batchSize);

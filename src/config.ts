@@ -8,6 +8,8 @@ export interface Config {
   historyRetentionDays: number;
   /** How often retention runs over Event history. */
   purgeIntervalMs: number;
+  /** Worker threads that parse recording batches (0: parse on the event loop). */
+  parseWorkers: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'silent';
 }
 
@@ -26,6 +28,7 @@ export function validateConfig(input: Partial<Config>): Config {
     region: input.region ?? DEFAULT_REGION,
     historyRetentionDays: input.historyRetentionDays ?? DEFAULT_HISTORY_RETENTION_DAYS,
     purgeIntervalMs: input.purgeIntervalMs ?? 60 * 60 * 1000,
+    parseWorkers: input.parseWorkers ?? 1,
     logLevel: input.logLevel ?? 'info',
     ...(input.accountId !== undefined ? { accountId: input.accountId } : {}),
   };

@@ -6,7 +6,7 @@ import { pino, type Logger } from 'pino';
 import { NextTokenCodec, createApiServer } from './api/index.ts';
 import type { Config } from './config.ts';
 import { Authenticator, DuckDbIdentityStore, bootstrapIdentity } from './iam/index.ts';
-import { GroupCommitter } from './ingest/index.ts';
+import { GroupCommitter, ParsePool } from './ingest/index.ts';
 import { LocalKeyProvider } from './kms/index.ts';
 import { DuckDbDatabase, DuckDbEventStore } from './store/index.ts';
 
@@ -34,6 +34,7 @@ export async function startServer(
   const store = await DuckDbEventStore.open(db);
   const identityStore = await DuckDbIdentityStore.open(await db.connect(), keys);
   const committer = new GroupCommitter(store);
+  const parsers = new ParsePool(config.parseWorkers);
   const now = Date.now;
 
   // Keys load once the port is known (the config file written for the CLI names the endpoint);
@@ -42,6 +43,7 @@ export async function startServer(
   const server = createApiServer({
     authenticator,
     committer,
+    parsers,
     store,
     tokens: new NextTokenCodec(keys.deriveKey('lookup-next-token')),
     logger,
@@ -67,6 +69,7 @@ export async function startServer(
     });
   } catch (error) {
     server.close();
+    await parsers.close();
     await store.close();
     db.close();
     throw error;
@@ -101,6 +104,7 @@ export async function startServer(
           server.close(() => r());
           server.closeIdleConnections();
         });
+        await parsers.close();
         await store.close();
         db.close();
       })();

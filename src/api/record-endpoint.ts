@@ -9,7 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ServiceError } from '../errors.ts';
 import { isServiceError } from '../errors.ts';
 import type { AuthenticatedCall } from '../iam/index.ts';
-import { apiCallEvent, parseRecordBatch, type ParsedRecord } from '../ingest/index.ts';
+import { apiCallEvent, type ParsedRecord } from '../ingest/index.ts';
 import type { NewEvent } from '../store/index.ts';
 import { sendError, sendJson, sourceIp } from './http.ts';
 import type { ApiDeps } from './server.ts';
@@ -35,8 +35,7 @@ export async function handleRecordRequest(
   let parsed: ParsedRecord[] = [];
   let failure: ServiceError | undefined;
   try {
-    parsed = parseRecordBatch(body, {
-      eventID: randomUUID,
+    parsed = await deps.parsers.parse(body, {
       awsRegion: caller.region,
       recipientAccountId: caller.principal.accountId,
     });

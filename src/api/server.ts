@@ -9,7 +9,7 @@ import { BodyTooLarge, readBody, sendError, sendJson, signedRequest, sourceIp } 
 import type { Logger } from 'pino';
 import { ServiceError, isServiceError } from '../errors.ts';
 import type { Authenticator, AuthenticatedCall } from '../iam/index.ts';
-import { apiCallEvent, camelCaseKeys, type GroupCommitter } from '../ingest/index.ts';
+import { apiCallEvent, camelCaseKeys, type GroupCommitter, type ParsePool } from '../ingest/index.ts';
 import type { EventStore } from '../store/index.ts';
 import { lookupEvents } from './cloudtrail/lookup-events.ts';
 import type { OperationHandler } from './cloudtrail/operation.ts';
@@ -20,6 +20,7 @@ import { handleRecordRequest } from './record-endpoint.ts';
 export interface ApiDeps {
   authenticator: Authenticator;
   committer: GroupCommitter;
+  parsers: ParsePool;
   store: EventStore;
   tokens: NextTokenCodec;
   logger: Logger;

@@ -113,6 +113,7 @@ export function buildProgram(): Command {
       'account ID to create on first start (e.g. the account whose logs you import)',
     )
     .option('--history-retention-days <days>', 'Event history retention by event time', integer, 90)
+    .option('--parse-workers <n>', 'worker threads that parse recording batches (0: none)', integer, 1)
     .addOption(
       new Option('--log-level <level>', 'log level')
         .choices(['fatal', 'error', 'warn', 'info', 'debug', 'silent'])

@@ -2,7 +2,6 @@ import {
   BIGINT,
   BOOLEAN,
   DuckDBDataChunk,
-  DuckDBListType,
   UBIGINT,
   VARCHAR,
   listValue,
@@ -28,8 +27,8 @@ CREATE TABLE IF NOT EXISTS events (
   access_key_id VARCHAR,
   read_only BOOLEAN,
   category VARCHAR NOT NULL,
-  resource_types VARCHAR[] NOT NULL,
-  resource_names VARCHAR[] NOT NULL,
+  -- [[type, name], …] as JSON, or NULL: returned with the event; lookups use event_resources.
+  resources VARCHAR,
   recorded_at BIGINT NOT NULL,
   raw VARCHAR NOT NULL
 );
@@ -66,16 +65,13 @@ const COLUMN_TYPES = [
   VARCHAR,
   BOOLEAN,
   VARCHAR,
-  new DuckDBListType(VARCHAR),
-  new DuckDBListType(VARCHAR),
+  VARCHAR,
   BIGINT,
   VARCHAR,
 ];
 
 const COLUMNS =
-  'seq, event_id, id_hash, account_id, region, event_time, event_name, event_source, username, access_key_id, read_only, category, resource_types, resource_names, recorded_at, raw';
-
-const EMPTY_LIST = listValue([]);
+  'seq, event_id, id_hash, account_id, region, event_time, event_name, event_source, username, access_key_id, read_only, category, resources, recorded_at, raw';
 
 /** DuckDB's vector size: the most rows one data chunk holds. */
 const CHUNK_ROWS = 2048;
@@ -102,6 +98,11 @@ const ATTRIBUTE_FILTERS: Record<NonNullable<LookupQuery['attribute']>['key'], st
 
 type Row = Record<string, unknown>;
 
+function resourceColumns(json: string | null): { resourceTypes: string[]; resourceNames: string[] } {
+  const pairs = json ? (JSON.parse(json) as [string, string][]) : [];
+  return { resourceTypes: pairs.map(([t]) => t), resourceNames: pairs.map(([, n]) => n) };
+}
+
 function toStored(row: Row): StoredEvent {
   return {
     seq: BigInt(row.seq as bigint),
@@ -115,15 +116,14 @@ function toStored(row: Row): StoredEvent {
     accessKeyId: (row.access_key_id as string | null) ?? null,
     readOnly: (row.read_only as boolean | null) ?? null,
     category: row.category as EventCategory,
-    resourceTypes: (row.resource_types as string[] | null) ?? [],
-    resourceNames: (row.resource_names as string[] | null) ?? [],
+    ...resourceColumns(row.resources as string | null),
     recordedAtMs: Number(row.recorded_at),
     raw: row.raw as string,
   };
 }
 
 /** Bumped whenever the tables change shape; a data directory of another version is refused. */
-export const SCHEMA_VERSION = '2';
+export const SCHEMA_VERSION = '3';
 
 async function checkSchemaVersion(c: DuckDBConnection): Promise<void> {
   await c.run(`INSERT INTO meta VALUES ('schema_version', $1) ON CONFLICT DO NOTHING`, [SCHEMA_VERSION]);
@@ -234,8 +234,9 @@ export class DuckDbEventStore implements EventStore {
             e.accessKeyId,
             e.readOnly,
             e.category,
-            e.resourceTypes.length > 0 ? listValue(e.resourceTypes) : EMPTY_LIST,
-            e.resourceNames.length > 0 ? listValue(e.resourceNames) : EMPTY_LIST,
+            e.resourceTypes.length > 0
+              ? JSON.stringify(e.resourceTypes.map((t, r) => [t, e.resourceNames[r]]))
+              : null,
             recordedAt,
             e.raw,
           ];

@@ -1,0 +1,83 @@
+/**
+ * Parsing and validating recording batches is the write path's main CPU cost; a small pool of
+ * worker threads does it beside the event loop, which then only moves bytes and commits.
+ * Small bodies are parsed in place: a round trip to a worker would cost more than it saves.
+ */
+import { randomUUID } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
+import { ServiceError } from '../errors.ts';
+import { parseRecordBatch, type ParsedRecord } from './parse-batch.ts';
+
+const ENTRY = new URL('./parse-worker.ts', import.meta.url).href;
+const BOOTSTRAP = new URL('./worker-bootstrap.mjs', import.meta.url);
+
+/** Bodies below this many bytes are parsed on the calling thread. */
+export const INLINE_PARSE_BYTES = 64 * 1024;
+
+interface Pending {
+  resolve: (records: ParsedRecord[]) => void;
+  reject: (error: unknown) => void;
+}
+
+type Reply =
+  { id: number; records: ParsedRecord[] } | { id: number; failure: { code: string; message: string } };
+
+export class ParsePool {
+  private readonly workers: { worker: Worker; pending: Map<number, Pending> }[] = [];
+  private next = 0;
+  private nextId = 0;
+  private closed = false;
+
+  constructor(private readonly size: number) {
+    for (let i = 0; i < size; i++) this.workers.push(this.spawn());
+  }
+
+  private spawn(): { worker: Worker; pending: Map<number, Pending> } {
+    const worker = new Worker(BOOTSTRAP, { workerData: { entry: ENTRY } });
+    const slot = { worker, pending: new Map<number, Pending>() };
+    worker.on('message', (reply: Reply) => {
+      const pending = slot.pending.get(reply.id);
+      if (!pending) return;
+      slot.pending.delete(reply.id);
+      if (slot.pending.size === 0) worker.unref();
+      if ('failure' in reply) pending.reject(new ServiceError(reply.failure.code, reply.failure.message));
+      else pending.resolve(reply.records);
+    });
+    const fail = (error: unknown): void => {
+      for (const p of slot.pending.values()) p.reject(error);
+      slot.pending.clear();
+      if (!this.closed) {
+        const index = this.workers.indexOf(slot);
+        if (index >= 0) this.workers[index] = this.spawn();
+      }
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => {
+      if (!this.closed) fail(new Error(`parse worker exited with code ${code}`));
+    });
+    worker.unref();
+    return slot;
+  }
+
+  parse(
+    body: Uint8Array,
+    defaults: { awsRegion: string; recipientAccountId: string },
+  ): Promise<ParsedRecord[]> {
+    if (this.size === 0 || body.length < INLINE_PARSE_BYTES) {
+      return new Promise((resolve) => resolve(parseRecordBatch(body, { eventID: randomUUID, ...defaults })));
+    }
+    const slot = this.workers[this.next++ % this.workers.length] as (typeof this.workers)[number];
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      // An idle worker does not hold the process open; one with work in hand does.
+      if (slot.pending.size === 0) slot.worker.ref();
+      slot.pending.set(id, { resolve, reject });
+      slot.worker.postMessage({ id, body, ...defaults });
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.workers.map((w) => w.worker.terminate()));
+  }
+}
