@@ -133,6 +133,21 @@ describe('DuckDbEventStore', () => {
     );
   });
 
+  it('records values holding the bulk separator through the appender, unchanged', async () => {
+    const odd = event('odd\u001eid', 7000, { eventName: 'Put\u001eThing', username: null, readOnly: null });
+    const [outcome] = await store.append([odd, event('plain', 7000)]);
+    assert.equal(outcome?.status, 'recorded');
+    const found = await store.lookup({
+      ...query,
+      maxSeq: store.lastSeq(),
+      attribute: { key: 'EventName', value: 'Put\u001eThing' },
+    });
+    assert.deepEqual(
+      found.map((e) => [e.eventId, e.username, e.readOnly]),
+      [['odd\u001eid', null, null]],
+    );
+  });
+
   it('keeps counting sequence numbers across a reopen', async () => {
     const before = store.lastSeq();
     await store.close();
