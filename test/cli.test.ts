@@ -127,6 +127,34 @@ describe('opentrail CLI against a running server', () => {
     assert.match(result.stderr, /broken\.json\.gz/);
   });
 
+  it('buckets create and list manage embedded buckets with S3 naming rules', async () => {
+    const dataDir = join(work, 'bucket-data');
+    const create = await run(process.execPath, [
+      BIN,
+      'buckets',
+      'create',
+      'audit-logs',
+      '--data-dir',
+      dataDir,
+    ]);
+    assert.equal(create.code, 0, create.stderr);
+    assert.match(create.stdout, /make_bucket: audit-logs/);
+    const again = await run(process.execPath, [
+      BIN,
+      'buckets',
+      'create',
+      'audit-logs',
+      '--data-dir',
+      dataDir,
+    ]);
+    assert.match(again.stdout, /already exists/);
+    const bad = await run(process.execPath, [BIN, 'buckets', 'create', 'Bad_Name', '--data-dir', dataDir]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /Bucket name 'Bad_Name' may hold only lower-case letters/);
+    const list = await run(process.execPath, [BIN, 'buckets', 'list', '--data-dir', dataDir]);
+    assert.equal(list.stdout, 'audit-logs\n');
+  });
+
   it('the README curl --aws-sigv4 example records an event', async () => {
     const body = JSON.stringify({
       Records: [

@@ -1,5 +1,6 @@
 /** The `opentrail` command. */
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import {
   LookupAttributeKey,
   paginateLookupEvents,
@@ -18,6 +19,7 @@ import {
   type Config,
 } from '../config.ts';
 import { startServer } from '../main.ts';
+import { LocalDirObjectStore, ObjectStoreError } from '../objects/index.ts';
 import { RecordClient, cloudTrailClient, type ClientOptions } from './client.ts';
 import { batchBodies, decodeLogFile, findLogFiles, readLogFile } from './log-files.ts';
 import { formatEvents, type OutputFormat } from './lookup-output.ts';
@@ -246,6 +248,25 @@ export function buildProgram(): Command {
       },
     );
 
+  const buckets = program.command('buckets').description('embedded local buckets under <data-dir>/buckets');
+  buckets
+    .command('create')
+    .description('create a local bucket (S3 naming rules)')
+    .argument('<name>', 'bucket name')
+    .option('--data-dir <dir>', 'data directory', DEFAULT_DATA_DIR)
+    .action(async (name: string, opts: { dataDir: string }) => {
+      const created = await LocalDirObjectStore.createBucket(join(opts.dataDir, 'buckets'), name);
+      console.log(created ? `make_bucket: ${name}` : `bucket ${name} already exists`);
+    });
+  buckets
+    .command('list')
+    .description('list local buckets')
+    .option('--data-dir <dir>', 'data directory', DEFAULT_DATA_DIR)
+    .action(async (opts: { dataDir: string }) => {
+      for (const name of await LocalDirObjectStore.listBuckets(join(opts.dataDir, 'buckets')))
+        console.log(name);
+    });
+
   return program;
 }
 
@@ -258,7 +279,8 @@ async function readStdin(): Promise<Buffer> {
 try {
   await buildProgram().parseAsync(process.argv);
 } catch (error) {
-  if (error instanceof ConfigError) console.error(`opentrail: ${error.message}`);
+  if (error instanceof ConfigError || error instanceof ObjectStoreError)
+    console.error(`opentrail: ${error.message}`);
   else if (error instanceof Error && error.name !== 'CommanderError') {
     const e = error as Error & { name: string };
     console.error(`opentrail: ${e.name === 'Error' ? '' : `${e.name}: `}${e.message}`);

@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { chmod, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { objectStoreContract } from '../object-store.contract.ts';
+import { ObjectStoreError } from '../object-store.ts';
+import { LocalDirObjectStore } from './local-dir-object-store.ts';
+
+describe('LocalDirObjectStore', () => {
+  const roots: string[] = [];
+  after(async () => {
+    for (const r of roots) await rm(r, { recursive: true, force: true });
+  });
+  const newRoot = async (): Promise<string> => {
+    const root = await mkdtemp(join(tmpdir(), 'opentrail-buckets-'));
+    roots.push(root);
+    return root;
+  };
+
+  objectStoreContract(async () => {
+    const root = await newRoot();
+    await LocalDirObjectStore.createBucket(root, 'audit-logs');
+    return {
+      store: new LocalDirObjectStore(root, 'audit-logs'),
+      missing: new LocalDirObjectStore(root, 'not-created'),
+    };
+  });
+
+  it('keeps objects at their natural paths and no temporary files behind', async () => {
+    const root = await newRoot();
+    assert.equal(await LocalDirObjectStore.createBucket(root, 'logs-1'), true);
+    assert.equal(await LocalDirObjectStore.createBucket(root, 'logs-1'), false);
+    const store = new LocalDirObjectStore(root, 'logs-1');
+    await store.put('AWSLogs/1/f.json.gz', Buffer.from('x'));
+    assert.deepEqual(await readdir(join(root, 'logs-1', 'AWSLogs', '1')), ['f.json.gz']);
+    assert.deepEqual(await LocalDirObjectStore.listBuckets(root), ['logs-1']);
+  });
+
+  it('refuses bucket names S3 refuses and keys that would escape the bucket', async () => {
+    const root = await newRoot();
+    for (const bad of ['ab', 'Upper', 'a..b', '192.168.1.1', '-start', 'x'.repeat(64)]) {
+      await assert.rejects(LocalDirObjectStore.createBucket(root, bad), ObjectStoreError, bad);
+    }
+    await LocalDirObjectStore.createBucket(root, 'safe-bucket');
+    const store = new LocalDirObjectStore(root, 'safe-bucket');
+    for (const key of ['../escape', 'a/../../b', '/abs', 'a//b', '']) {
+      await assert.rejects(
+        store.put(key, Buffer.from('x')),
+        (e: unknown) => e instanceof ObjectStoreError && e.code === 'InvalidKey',
+        key,
+      );
+    }
+  });
+
+  it(
+    'reports a bucket it cannot write as AccessDenied',
+    { skip: process.getuid?.() === 0 ? 'root can write anywhere' : false },
+    async () => {
+      const root = await newRoot();
+      await LocalDirObjectStore.createBucket(root, 'read-only');
+      await chmod(join(root, 'read-only'), 0o500);
+      await assert.rejects(
+        new LocalDirObjectStore(root, 'read-only').checkWritable(),
+        (e: unknown) => e instanceof ObjectStoreError && e.code === 'AccessDenied',
+      );
+    },
+  );
+});

@@ -1,0 +1,228 @@
+/**
+ * Embedded buckets: `<root>/<bucket>/<key>` holds each object at its natural path (so other tools
+ * can read the logs in place); `<root>/.meta/<bucket>/<key>.json` holds its metadata. Writes go to
+ * a temporary file, are fsynced and renamed into place, then the directory is fsynced: an object
+ * is either absent or whole after a crash.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import {
+  ObjectStoreError,
+  bucketNameProblem,
+  compareKeys,
+  keyProblem,
+  type ObjectInfo,
+  type ObjectStore,
+  type PutOptions,
+} from '../object-store.ts';
+
+interface StoredMeta {
+  metadata: Record<string, string>;
+  contentType?: string;
+  contentEncoding?: string;
+}
+
+async function writeDurably(path: string, body: Uint8Array): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const temp = `${path}.${randomBytes(6).toString('hex')}.partial`;
+  const handle = await open(temp, 'w', 0o640);
+  try {
+    await handle.writeFile(body);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(temp, path);
+  const dir = await open(dirname(path), 'r');
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
+  }
+}
+
+function isMissing(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+export class LocalDirObjectStore implements ObjectStore {
+  private readonly dir: string;
+  private readonly metaDir: string;
+
+  constructor(
+    private readonly root: string,
+    readonly bucket: string,
+  ) {
+    const problem = bucketNameProblem(bucket);
+    if (problem) throw new ObjectStoreError('NoSuchBucket', `Bucket name '${bucket}' ${problem}.`);
+    this.dir = join(root, bucket);
+    this.metaDir = join(root, '.meta', bucket);
+  }
+
+  /** Creates a bucket under `root`; fails if its name breaks S3's rules. Returns false if it existed. */
+  static async createBucket(root: string, bucket: string): Promise<boolean> {
+    const problem = bucketNameProblem(bucket);
+    if (problem) throw new ObjectStoreError('InvalidKey', `Bucket name '${bucket}' ${problem}.`);
+    await mkdir(root, { recursive: true });
+    try {
+      await mkdir(join(root, bucket));
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw error;
+    }
+  }
+
+  static async listBuckets(root: string): Promise<string[]> {
+    try {
+      const entries = await readdir(root, { withFileTypes: true });
+      return entries
+        .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+        .map((e) => e.name)
+        .sort();
+    } catch (error) {
+      if (isMissing(error)) return [];
+      throw error;
+    }
+  }
+
+  private pathOf(key: string): string {
+    const problem = keyProblem(key);
+    if (problem) throw new ObjectStoreError('InvalidKey', `Object key '${key}' ${problem}.`);
+    return join(this.dir, key);
+  }
+
+  async checkWritable(): Promise<void> {
+    try {
+      const info = await stat(this.dir);
+      if (!info.isDirectory())
+        throw new ObjectStoreError('NoSuchBucket', `Bucket '${this.bucket}' does not exist.`);
+    } catch (error) {
+      if (error instanceof ObjectStoreError) throw error;
+      if (isMissing(error))
+        throw new ObjectStoreError('NoSuchBucket', `Bucket '${this.bucket}' does not exist.`);
+      throw new ObjectStoreError(
+        'Unavailable',
+        `Bucket '${this.bucket}' cannot be read: ${(error as Error).message}`,
+      );
+    }
+    const probe = join(this.dir, `.opentrail-write-check-${randomBytes(4).toString('hex')}`);
+    try {
+      const handle = await open(probe, 'w');
+      await handle.close();
+      await rm(probe, { force: true });
+    } catch (error) {
+      throw new ObjectStoreError(
+        'AccessDenied',
+        `Bucket '${this.bucket}' is not writable: ${(error as Error).message}`,
+      );
+    }
+  }
+
+  async put(key: string, body: Uint8Array, options: PutOptions = {}): Promise<void> {
+    const path = this.pathOf(key);
+    try {
+      await stat(this.dir);
+    } catch (error) {
+      if (isMissing(error))
+        throw new ObjectStoreError('NoSuchBucket', `Bucket '${this.bucket}' does not exist.`);
+      throw error;
+    }
+    const meta: StoredMeta = {
+      metadata: Object.fromEntries(
+        Object.entries(options.metadata ?? {}).map(([k, v]) => [k.toLowerCase(), v]),
+      ),
+      ...(options.contentType ? { contentType: options.contentType } : {}),
+      ...(options.contentEncoding ? { contentEncoding: options.contentEncoding } : {}),
+    };
+    // Metadata first: an object never appears without the metadata it was written with.
+    await writeDurably(join(this.metaDir, `${key}.json`), Buffer.from(JSON.stringify(meta)));
+    await writeDurably(path, body);
+  }
+
+  private async infoOf(key: string, sizeBytes: number, mtimeMs: number): Promise<ObjectInfo> {
+    let meta: StoredMeta = { metadata: {} };
+    try {
+      meta = JSON.parse(await readFile(join(this.metaDir, `${key}.json`), 'utf8')) as StoredMeta;
+    } catch (error) {
+      if (!isMissing(error)) throw error;
+    }
+    return {
+      key,
+      sizeBytes,
+      lastModifiedMs: Math.floor(mtimeMs),
+      metadata: meta.metadata,
+      ...(meta.contentType ? { contentType: meta.contentType } : {}),
+      ...(meta.contentEncoding ? { contentEncoding: meta.contentEncoding } : {}),
+    };
+  }
+
+  async get(key: string): Promise<{ body: Buffer; info: ObjectInfo }> {
+    const path = this.pathOf(key);
+    try {
+      const [body, info] = await Promise.all([readFile(path), stat(path)]);
+      if (!info.isFile())
+        throw new ObjectStoreError('NoSuchKey', `No object '${key}' in bucket '${this.bucket}'.`);
+      return { body, info: await this.infoOf(key, body.length, info.mtimeMs) };
+    } catch (error) {
+      if (error instanceof ObjectStoreError) throw error;
+      if (isMissing(error) || (error as NodeJS.ErrnoException).code === 'EISDIR') {
+        throw new ObjectStoreError('NoSuchKey', `No object '${key}' in bucket '${this.bucket}'.`);
+      }
+      throw error;
+    }
+  }
+
+  async head(key: string): Promise<ObjectInfo | undefined> {
+    const path = this.pathOf(key);
+    try {
+      const info = await stat(path);
+      return info.isFile() ? await this.infoOf(key, info.size, info.mtimeMs) : undefined;
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async *list(prefix: string): AsyncIterable<ObjectInfo> {
+    // Start at the deepest directory the prefix names, collect keys, then order them as S3 does.
+    const slash = prefix.lastIndexOf('/');
+    const base = slash < 0 ? '' : prefix.slice(0, slash + 1);
+    const keys: { key: string; size: number; mtimeMs: number }[] = [];
+    const walk = async (relative: string): Promise<void> => {
+      let entries;
+      try {
+        entries = await readdir(join(this.dir, relative), { withFileTypes: true });
+      } catch (error) {
+        if (isMissing(error)) return;
+        throw error;
+      }
+      for (const entry of entries) {
+        const key = relative + entry.name;
+        if (entry.isDirectory()) {
+          if (key.startsWith(prefix) || prefix.startsWith(`${key}/`)) await walk(`${key}/`);
+        } else if (
+          entry.isFile() &&
+          key.startsWith(prefix) &&
+          !entry.name.endsWith('.partial') &&
+          !entry.name.startsWith('.opentrail-write-check-')
+        ) {
+          const info = await stat(join(this.dir, key));
+          keys.push({ key, size: info.size, mtimeMs: info.mtimeMs });
+        }
+      }
+    };
+    await walk(base);
+    keys.sort((a, b) => compareKeys(a.key, b.key));
+    // Listing carries no user metadata (as on S3); callers that need it ask head().
+    for (const k of keys)
+      yield { key: k.key, sizeBytes: k.size, lastModifiedMs: Math.floor(k.mtimeMs), metadata: {} };
+  }
+
+  async delete(key: string): Promise<void> {
+    await rm(this.pathOf(key), { force: true });
+    await rm(join(this.metaDir, `${key}.json`), { force: true });
+  }
+}
