@@ -129,29 +129,17 @@ describe('opentrail CLI against a running server', () => {
 
   it('buckets create and list manage embedded buckets with S3 naming rules', async () => {
     const dataDir = join(work, 'bucket-data');
-    const create = await run(process.execPath, [
-      BIN,
-      'buckets',
-      'create',
-      'audit-logs',
-      '--data-dir',
-      dataDir,
-    ]);
+    const buckets = (...args: string[]) =>
+      run(process.execPath, [BIN, 'buckets', ...args, '--data-dir', dataDir]);
+    const create = await buckets('create', 'audit-logs');
     assert.equal(create.code, 0, create.stderr);
     assert.match(create.stdout, /make_bucket: audit-logs/);
-    const again = await run(process.execPath, [
-      BIN,
-      'buckets',
-      'create',
-      'audit-logs',
-      '--data-dir',
-      dataDir,
-    ]);
+    const again = await buckets('create', 'audit-logs');
     assert.match(again.stdout, /already exists/);
-    const bad = await run(process.execPath, [BIN, 'buckets', 'create', 'Bad_Name', '--data-dir', dataDir]);
+    const bad = await buckets('create', 'Bad_Name');
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /Bucket name 'Bad_Name' may hold only lower-case letters/);
-    const list = await run(process.execPath, [BIN, 'buckets', 'list', '--data-dir', dataDir]);
+    const list = await buckets('list');
     assert.equal(list.stdout, 'audit-logs\n');
   });
 
