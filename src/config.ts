@@ -11,12 +11,25 @@ export interface Config {
   /** Worker threads that parse recording batches (0: parse on the event loop). */
   parseWorkers: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'silent';
+  /** How often trails deliver log files (AWS: about every 5 minutes). */
+  deliveryIntervalSeconds: number;
+  /** Largest uncompressed log file; a bigger delivery is cut into several files. */
+  logFileMaxBytes: number;
+  /**
+   * Where trail buckets live: `local` (under `<data-dir>/buckets`), or S3 through the AWS SDK and
+   * the standard credential chain (`s3Endpoint` for S3-compatible storage; AWS S3 without it).
+   */
+  objectStore: { kind: 'local' } | { kind: 's3'; endpoint?: string; region?: string };
+  /** SNS topic names mapped to the HTTP(S) endpoints that receive their notifications. */
+  snsTopics: Record<string, string>;
 }
 
 export const DEFAULT_PORT = 4599;
 export const DEFAULT_DATA_DIR = './.opentrail';
 export const DEFAULT_REGION = 'us-east-1';
 export const DEFAULT_HISTORY_RETENTION_DAYS = 90;
+export const DEFAULT_DELIVERY_INTERVAL_SECONDS = 60;
+export const DEFAULT_LOG_FILE_MAX_BYTES = 32 * 1024 * 1024;
 
 export class ConfigError extends Error {}
 
@@ -30,6 +43,10 @@ export function validateConfig(input: Partial<Config>): Config {
     purgeIntervalMs: input.purgeIntervalMs ?? 60 * 60 * 1000,
     parseWorkers: input.parseWorkers ?? 1,
     logLevel: input.logLevel ?? 'info',
+    deliveryIntervalSeconds: input.deliveryIntervalSeconds ?? DEFAULT_DELIVERY_INTERVAL_SECONDS,
+    logFileMaxBytes: input.logFileMaxBytes ?? DEFAULT_LOG_FILE_MAX_BYTES,
+    objectStore: input.objectStore ?? { kind: 'local' },
+    snsTopics: input.snsTopics ?? {},
     ...(input.accountId !== undefined ? { accountId: input.accountId } : {}),
   };
   if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) {
@@ -46,5 +63,37 @@ export function validateConfig(input: Partial<Config>): Config {
       `--history-retention-days must be a whole number of days >= 1, got ${config.historyRetentionDays}`,
     );
   }
+  if (!Number.isFinite(config.deliveryIntervalSeconds) || config.deliveryIntervalSeconds < 1) {
+    throw new ConfigError(
+      `--delivery-interval must be at least 1 second, got ${config.deliveryIntervalSeconds}`,
+    );
+  }
+  if (!Number.isInteger(config.logFileMaxBytes) || config.logFileMaxBytes < 1024) {
+    throw new ConfigError(
+      `--log-file-max-bytes must be a whole number >= 1024, got ${config.logFileMaxBytes}`,
+    );
+  }
+  if (config.objectStore.kind === 's3' && config.objectStore.endpoint !== undefined) {
+    try {
+      new URL(config.objectStore.endpoint);
+    } catch {
+      throw new ConfigError(`--s3-endpoint must be a URL, got '${config.objectStore.endpoint}'`);
+    }
+  }
+  for (const [topic, url] of Object.entries(config.snsTopics)) {
+    if (!/^[A-Za-z0-9_-]{1,256}$/.test(topic)) {
+      throw new ConfigError(`--sns-topic: '${topic}' is not a valid SNS topic name`);
+    }
+    if (!/^https?:\/\//.test(url)) {
+      throw new ConfigError(`--sns-topic ${topic}: endpoint must be an http(s) URL, got '${url}'`);
+    }
+  }
   return config;
+}
+
+/** Parses `NAME=URL` as given to --sns-topic. */
+export function parseSnsTopicOption(value: string): [string, string] {
+  const at = value.indexOf('=');
+  if (at <= 0) throw new ConfigError(`--sns-topic expects NAME=URL, got '${value}'`);
+  return [value.slice(0, at), value.slice(at + 1)];
 }

@@ -5,10 +5,13 @@ import { join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { NextTokenCodec, createApiServer } from './api/index.ts';
 import type { Config } from './config.ts';
-import { Authenticator, DuckDbIdentityStore, bootstrapIdentity } from './iam/index.ts';
+import { DEFAULT_DELIVERY_OPTIONS, HttpSnsNotifier, TrailDelivery } from './delivery/index.ts';
+import { Authenticator, DuckDbIdentityStore, FileOrganizations, bootstrapIdentity } from './iam/index.ts';
 import { GroupCommitter, ParsePool } from './ingest/index.ts';
 import { LocalKeyProvider } from './kms/index.ts';
-import { DuckDbDatabase, DuckDbEventStore } from './store/index.ts';
+import { LocalDirObjectStore, S3ObjectStore, type ObjectStore } from './objects/index.ts';
+import { DuckDbDatabase, DuckDbEventStore, DuckDbTrailStore } from './store/index.ts';
+import { TrailRegistry, organizationAccounts } from './trails/index.ts';
 
 export interface RunningServer {
   url: string;
@@ -23,6 +26,28 @@ export interface RunningServer {
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
+/** One ObjectStore per bucket name, made on first use. */
+function bucketResolver(config: Config, dataDir: string): (name: string) => ObjectStore {
+  const stores = new Map<string, ObjectStore>();
+  const root = join(dataDir, 'buckets');
+  const objects = config.objectStore;
+  return (name) => {
+    let store = stores.get(name);
+    if (!store) {
+      store =
+        objects.kind === 'local'
+          ? new LocalDirObjectStore(root, name)
+          : new S3ObjectStore({
+              bucket: name,
+              region: objects.region ?? process.env.AWS_REGION ?? config.region,
+              ...(objects.endpoint ? { endpoint: objects.endpoint } : {}),
+            });
+      stores.set(name, store);
+    }
+    return store;
+  };
+}
+
 export async function startServer(
   config: Config,
   logger: Logger = pino({ level: config.logLevel }),
@@ -36,6 +61,29 @@ export async function startServer(
   const committer = new GroupCommitter(store);
   const parsers = new ParsePool(config.parseWorkers);
   const now = Date.now;
+  const organizations = new FileOrganizations(dataDir);
+  const trails = await TrailRegistry.open(await DuckDbTrailStore.open(db), organizations);
+  const notifier = new HttpSnsNotifier(new Map(Object.entries(config.snsTopics)), { timeoutMs: 10_000, now });
+  const bucket = bucketResolver(config, dataDir);
+  const delivery = new TrailDelivery(
+    {
+      events: store,
+      trails,
+      bucket,
+      notifier,
+      memberAccounts: (trail) => {
+        const org = organizations.organizationOf(trail.accountId);
+        return org && org.managementAccountId === trail.accountId ? organizationAccounts(org) : undefined;
+      },
+      logger,
+      now,
+    },
+    {
+      ...DEFAULT_DELIVERY_OPTIONS,
+      intervalMs: config.deliveryIntervalSeconds * 1000,
+      maxFileBytes: config.logFileMaxBytes,
+    },
+  );
 
   // Keys load once the port is known (the config file written for the CLI names the endpoint);
   // until then every request is answered 'unknown key'.
@@ -49,6 +97,11 @@ export async function startServer(
     logger,
     historyRetentionDays: config.historyRetentionDays,
     now,
+    trails,
+    delivery,
+    bucket,
+    notifier,
+    organizations,
   });
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject);
@@ -69,12 +122,15 @@ export async function startServer(
     });
   } catch (error) {
     server.close();
+    await delivery.close();
     await parsers.close();
     await store.close();
     db.close();
     throw error;
   }
   for (const key of identity.keys) authenticator.addKey(key);
+  delivery.start();
+  delivery.wake();
 
   const purge = async (): Promise<void> => {
     try {
@@ -104,6 +160,7 @@ export async function startServer(
           server.close(() => r());
           server.closeIdleConnections();
         });
+        await delivery.close();
         await parsers.close();
         await store.close();
         db.close();

@@ -12,7 +12,21 @@ import type { Authenticator, AuthenticatedCall } from '../iam/index.ts';
 import { apiCallEvent, camelCaseKeys, type GroupCommitter, type ParsePool } from '../ingest/index.ts';
 import type { EventStore } from '../store/index.ts';
 import { lookupEvents } from './cloudtrail/lookup-events.ts';
-import type { OperationHandler } from './cloudtrail/operation.ts';
+import type { OperationContext, OperationHandler } from './cloudtrail/operation.ts';
+import { addTags, listTags, removeTagsOperation } from './cloudtrail/tags.ts';
+import {
+  createTrail,
+  deleteTrail,
+  describeTrails,
+  getEventSelectors,
+  getTrail,
+  getTrailStatus,
+  listTrails,
+  putEventSelectors,
+  startLogging,
+  stopLogging,
+  updateTrail,
+} from './cloudtrail/trails.ts';
 import { CLOUDTRAIL_OPERATIONS, isReadOnlyOperation, operationOfTarget } from './cloudtrail/operations.ts';
 import type { NextTokenCodec } from './next-token.ts';
 import { handleRecordRequest } from './record-endpoint.ts';
@@ -26,6 +40,11 @@ export interface ApiDeps {
   logger: Logger;
   historyRetentionDays: number;
   now: () => number;
+  trails: OperationContext['trails'];
+  delivery: OperationContext['delivery'];
+  bucket: OperationContext['bucket'];
+  notifier: OperationContext['notifier'];
+  organizations: OperationContext['organizations'];
 }
 
 /** The largest CloudTrail API request body accepted. */
@@ -37,6 +56,20 @@ const SIGNING_NAMES = ['cloudtrail'] as const;
 
 const HANDLERS: Partial<Record<string, OperationHandler>> = {
   LookupEvents: lookupEvents,
+  CreateTrail: createTrail,
+  UpdateTrail: updateTrail,
+  DeleteTrail: deleteTrail,
+  GetTrail: getTrail,
+  DescribeTrails: describeTrails,
+  ListTrails: listTrails,
+  GetTrailStatus: getTrailStatus,
+  StartLogging: startLogging,
+  StopLogging: stopLogging,
+  PutEventSelectors: putEventSelectors,
+  GetEventSelectors: getEventSelectors,
+  AddTags: addTags,
+  RemoveTags: removeTagsOperation,
+  ListTags: listTags,
 };
 
 export function createApiServer(deps: ApiDeps): Server {
@@ -146,6 +179,7 @@ async function handleCloudTrailCall(
   let input: Record<string, unknown> = {};
   let output: Record<string, unknown> | undefined;
   let failure: ServiceError | undefined;
+  const afterRecorded: ((seq: bigint) => Promise<void>)[] = [];
   try {
     const text = body.length === 0 ? '{}' : new TextDecoder('utf-8', { fatal: true }).decode(body);
     let parsed: unknown;
@@ -168,6 +202,12 @@ async function handleCloudTrailCall(
       tokens: deps.tokens,
       nowMs: startedMs,
       historyRetentionDays: deps.historyRetentionDays,
+      trails: deps.trails,
+      delivery: deps.delivery,
+      bucket: deps.bucket,
+      notifier: deps.notifier,
+      organizations: deps.organizations,
+      onRecorded: (fn) => afterRecorded.push(fn),
     });
   } catch (error) {
     if (error instanceof TypeError && /encoded data was not valid/.test(error.message)) {
@@ -185,7 +225,12 @@ async function handleCloudTrailCall(
 
   // Self-audit: the call is durable in the log before the caller hears back.
   const readOnly = isReadOnlyOperation(operation);
-  await deps.committer.append([
+  // Changes are recorded with what they answered, as AWS records e.g. CreateTrail's trail.
+  const responseElements =
+    !readOnly && !failure && output && Object.keys(output).length > 0
+      ? (camelCaseKeys(output) as Record<string, unknown>)
+      : null;
+  const [outcome] = await deps.committer.append([
     apiCallEvent({
       principal: caller.principal,
       region: caller.region,
@@ -195,7 +240,7 @@ async function handleCloudTrailCall(
       category: 'Management',
       requestParameters:
         Object.keys(input).length > 0 ? (camelCaseKeys(input) as Record<string, unknown>) : null,
-      responseElements: null,
+      responseElements,
       ...(failure ? { errorCode: failure.code, errorMessage: failure.message } : {}),
       sourceIPAddress: sourceIp(req),
       userAgent: req.headers['user-agent'] ?? '',
@@ -204,6 +249,16 @@ async function handleCloudTrailCall(
       timeMs: startedMs,
     }),
   ]);
+
+  if (outcome?.status === 'recorded') {
+    for (const fn of afterRecorded) {
+      try {
+        await fn(outcome.seq);
+      } catch (error) {
+        deps.logger.error({ err: error, operation }, 'post-record step failed');
+      }
+    }
+  }
 
   if (failure) sendError(res, failure, requestId, contentType);
   else sendJson(res, 200, output ?? {}, requestId, contentType);

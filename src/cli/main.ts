@@ -14,7 +14,10 @@ import {
   ConfigError,
   DEFAULT_DATA_DIR,
   DEFAULT_PORT,
+  DEFAULT_DELIVERY_INTERVAL_SECONDS,
+  DEFAULT_LOG_FILE_MAX_BYTES,
   DEFAULT_REGION,
+  parseSnsTopicOption,
   validateConfig,
   type Config,
 } from '../config.ts';
@@ -116,6 +119,22 @@ export function buildProgram(): Command {
     )
     .option('--history-retention-days <days>', 'Event history retention by event time', integer, 90)
     .option('--parse-workers <n>', 'worker threads that parse recording batches (0: none)', integer, 1)
+    .option(
+      '--delivery-interval <seconds>',
+      'how often trails deliver log files (minimum 1)',
+      Number,
+      DEFAULT_DELIVERY_INTERVAL_SECONDS,
+    )
+    .option('--log-file-max-bytes <n>', 'largest uncompressed log file', integer, DEFAULT_LOG_FILE_MAX_BYTES)
+    .option('--s3', 'keep trail buckets on AWS S3 (standard AWS credential chain)')
+    .option('--s3-endpoint <url>', 'keep trail buckets on this S3-compatible server (implies --s3)')
+    .option('--s3-region <region>', 'region for S3 requests (default: AWS_REGION or --region)')
+    .option(
+      '--sns-topic <name=url>',
+      'deliver notifications for SNS topic NAME to an HTTP(S) endpoint (repeatable)',
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
     .addOption(
       new Option('--log-level <level>', 'log level')
         .choices(['fatal', 'error', 'warn', 'info', 'debug', 'silent'])
@@ -125,10 +144,38 @@ export function buildProgram(): Command {
       async (
         opts: Pick<
           Config,
-          'host' | 'port' | 'dataDir' | 'region' | 'accountId' | 'historyRetentionDays' | 'logLevel'
-        >,
+          | 'host'
+          | 'port'
+          | 'dataDir'
+          | 'region'
+          | 'accountId'
+          | 'historyRetentionDays'
+          | 'parseWorkers'
+          | 'logLevel'
+          | 'deliveryIntervalSeconds'
+          | 'logFileMaxBytes'
+        > & {
+          deliveryInterval: number;
+          s3?: boolean;
+          s3Endpoint?: string;
+          s3Region?: string;
+          snsTopic: string[];
+        },
       ) => {
-        const config = validateConfig(opts);
+        const { deliveryInterval, s3, s3Endpoint, s3Region, snsTopic, ...rest } = opts;
+        const config = validateConfig({
+          ...rest,
+          deliveryIntervalSeconds: deliveryInterval,
+          objectStore:
+            s3 || s3Endpoint
+              ? {
+                  kind: 's3',
+                  ...(s3Endpoint ? { endpoint: s3Endpoint } : {}),
+                  ...(s3Region ? { region: s3Region } : {}),
+                }
+              : { kind: 'local' },
+          snsTopics: Object.fromEntries(snsTopic.map(parseSnsTopicOption)),
+        });
         const server = await startServer(config);
         console.log(
           `OpenTrail listening on ${server.url} (account ${server.accountId}, data in ${server.dataDir})`,

@@ -22,6 +22,11 @@ export interface StoredEvent extends NewEvent {
   recordedAtMs: number;
 }
 
+export interface CursorState {
+  seq: bigint;
+  plannedSeq?: bigint;
+}
+
 /** Per-event outcome of an append, in input order. */
 export type AppendOutcome = { status: 'recorded'; seq: bigint } | { status: 'duplicate' };
 
@@ -59,10 +64,20 @@ export interface EventStore {
   lookup(query: LookupQuery): Promise<StoredEvent[]>;
   /** Highest sequence number recorded so far (0n when empty). */
   lastSeq(): bigint;
-  /** Events after `afterSeq` in sequence order, for consumers. */
-  readAfter(afterSeq: bigint, limit: number): Promise<StoredEvent[]>;
+  /** Events after `afterSeq` (and up to `toSeq` when given) in sequence order, for consumers. */
+  readAfter(afterSeq: bigint, limit: number, toSeq?: bigint): Promise<StoredEvent[]>;
   getCursor(consumer: string): Promise<bigint | undefined>;
+  /** The cursor with the range end a consumer planned before writing its output. */
+  getCursorState(consumer: string): Promise<CursorState | undefined>;
+  /**
+   * Records that the consumer is about to write output for (cursor, toSeq]: after a crash it
+   * replays exactly that range, so deterministic output names overwrite instead of duplicating.
+   */
+  planCursor(consumer: string, toSeq: bigint): Promise<void>;
+  /** Moves the cursor (and clears any plan); call only once the consumer's output is durable. */
   commitCursor(consumer: string, seq: bigint): Promise<void>;
+  /** Forgets a consumer, so retention no longer keeps events for it. */
+  deleteCursor(consumer: string): Promise<void>;
   /**
    * Removes events whose eventTime is before `cutoffMs`, except those a consumer has not read
    * yet. Runs beside writes without blocking them. Returns how many were removed.

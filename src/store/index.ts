@@ -1,3 +1,4 @@
 export * from './event-store.ts';
 export { DuckDbDatabase } from './duckdb/database.ts';
 export { DuckDbEventStore } from './duckdb/duckdb-event-store.ts';
+export { DuckDbTrailStore } from './duckdb/duckdb-trail-store.ts';

@@ -1,5 +1,8 @@
+import type { DeliveryNotifierView, TrailDeliveryControl } from '../../delivery/index.ts';
 import type { AuthenticatedCall } from '../../iam/index.ts';
+import type { ObjectStore } from '../../objects/index.ts';
 import type { EventStore } from '../../store/index.ts';
+import type { Organizations, TrailRegistry } from '../../trails/index.ts';
 import type { NextTokenCodec } from '../next-token.ts';
 
 /** What every CloudTrail operation handler gets besides its input. */
@@ -9,6 +12,16 @@ export interface OperationContext {
   tokens: NextTokenCodec;
   nowMs: number;
   historyRetentionDays: number;
+  trails: TrailRegistry;
+  delivery: TrailDeliveryControl;
+  bucket: (name: string) => ObjectStore;
+  notifier: DeliveryNotifierView;
+  organizations: Organizations;
+  /**
+   * Runs `fn` with the sequence number of this call's own self-audit event once it is durable
+   * (StopLogging delivers up to and including its own event).
+   */
+  onRecorded(fn: (seq: bigint) => Promise<void>): void;
 }
 
 export type OperationHandler = (

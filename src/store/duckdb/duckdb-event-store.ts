@@ -8,7 +8,14 @@ import {
   type DuckDBConnection,
   type DuckDBValue,
 } from '@duckdb/node-api';
-import type { AppendOutcome, EventStore, LookupQuery, NewEvent, StoredEvent } from '../event-store.ts';
+import type {
+  AppendOutcome,
+  CursorState,
+  EventStore,
+  LookupQuery,
+  NewEvent,
+  StoredEvent,
+} from '../event-store.ts';
 import type { EventCategory } from '../../events/index.ts';
 import { EventIdSet, bigIntToHash, eventIdHash, hashToBigInt } from '../event-id-set.ts';
 import type { DuckDbDatabase } from './database.ts';
@@ -48,7 +55,8 @@ CREATE TABLE IF NOT EXISTS meta (
 CREATE TABLE IF NOT EXISTS cursors (
   consumer VARCHAR PRIMARY KEY,
   seq UBIGINT NOT NULL,
-  updated_at BIGINT NOT NULL
+  updated_at BIGINT NOT NULL,
+  planned UBIGINT
 );
 `;
 
@@ -123,7 +131,7 @@ function toStored(row: Row): StoredEvent {
 }
 
 /** Bumped whenever the tables change shape; a data directory of another version is refused. */
-export const SCHEMA_VERSION = '3';
+export const SCHEMA_VERSION = '4';
 
 async function checkSchemaVersion(c: DuckDBConnection): Promise<void> {
   await c.run(`INSERT INTO meta VALUES ('schema_version', $1) ON CONFLICT DO NOTHING`, [SCHEMA_VERSION]);
@@ -389,14 +397,43 @@ export class DuckDbEventStore implements EventStore {
     });
   }
 
-  async readAfter(afterSeq: bigint, limit: number): Promise<StoredEvent[]> {
+  async readAfter(afterSeq: bigint, limit: number, toSeq?: bigint): Promise<StoredEvent[]> {
     return this.db.withConnection(async (c) => {
       const rows = await c.runAndReadAll(
-        `SELECT ${COLUMNS} FROM events WHERE seq > $after ORDER BY seq LIMIT $limit`,
-        { after: afterSeq, limit },
+        `SELECT ${COLUMNS} FROM events WHERE seq > $after AND seq <= $to ORDER BY seq LIMIT $limit`,
+        { after: afterSeq, to: toSeq ?? this.seq, limit },
       );
       return rows.getRowObjectsJS().map(toStored);
     });
+  }
+
+  async getCursorState(consumer: string): Promise<CursorState | undefined> {
+    return this.db.withConnection(async (c) => {
+      const rows = await c.runAndReadAll('SELECT seq, planned FROM cursors WHERE consumer = $1', [consumer]);
+      const row = rows.getRowObjectsJS()[0];
+      if (!row) return undefined;
+      return {
+        seq: BigInt(row.seq as bigint),
+        ...(row.planned !== null && row.planned !== undefined
+          ? { plannedSeq: BigInt(row.planned as bigint) }
+          : {}),
+      };
+    });
+  }
+
+  async planCursor(consumer: string, toSeq: bigint): Promise<void> {
+    await this.db.withConnection(async (c) => {
+      const result = await c.run('UPDATE cursors SET planned = $2, updated_at = $3 WHERE consumer = $1', [
+        consumer,
+        toSeq,
+        BigInt(this.now()),
+      ]);
+      if (result.rowsChanged === 0) throw new Error(`no cursor for consumer '${consumer}' to plan`);
+    });
+  }
+
+  async deleteCursor(consumer: string): Promise<void> {
+    await this.db.withConnection((c) => c.run('DELETE FROM cursors WHERE consumer = $1', [consumer]));
   }
 
   async getCursor(consumer: string): Promise<bigint | undefined> {
@@ -410,8 +447,8 @@ export class DuckDbEventStore implements EventStore {
   async commitCursor(consumer: string, seq: bigint): Promise<void> {
     await this.db.withConnection((c) =>
       c.run(
-        `INSERT INTO cursors VALUES ($1, $2, $3)
-         ON CONFLICT (consumer) DO UPDATE SET seq = excluded.seq, updated_at = excluded.updated_at`,
+        `INSERT INTO cursors VALUES ($1, $2, $3, NULL)
+         ON CONFLICT (consumer) DO UPDATE SET seq = excluded.seq, updated_at = excluded.updated_at, planned = NULL`,
         [consumer, seq, BigInt(this.now())],
       ),
     );
