@@ -347,7 +347,11 @@ describe('bad input gets AWS-style errors and the server keeps serving', () => {
 
     it('records the authenticated call to an unimplemented operation with its errorCode', async () => {
       const events = await lookupAll('EventName', 'CreateEventDataStore');
-      assert.equal(events.length, 1, `CreateEventDataStore was called once; Event history holds ${events.length}`);
+      assert.equal(
+        events.length,
+        1,
+        `CreateEventDataStore was called once; Event history holds ${events.length}`,
+      );
       const record = JSON.parse(events[0]?.CloudTrailEvent ?? '{}') as Record<string, unknown>;
       assert.equal(record.errorCode, 'UnknownOperationException');
       assert.equal(typeof record.errorMessage, 'string');

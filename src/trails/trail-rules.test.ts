@@ -236,7 +236,11 @@ describe('validateS3KeyPrefix()', () => {
 
   it('refuses empty, . and .. path segments, which would make keys with // or dot folders', () => {
     for (const prefix of ['/logs', 'logs/', 'a//b', 'a/./b', '../up']) {
-      assertServiceError(() => validateS3KeyPrefix(prefix), 'InvalidS3PrefixException', /must not start or end/);
+      assertServiceError(
+        () => validateS3KeyPrefix(prefix),
+        'InvalidS3PrefixException',
+        /must not start or end/,
+      );
     }
   });
 
