@@ -143,6 +143,28 @@ describe('opentrail CLI against a running server', () => {
     assert.equal(list.stdout, 'audit-logs\n');
   });
 
+  it('orgs create, add-account, remove-account and list manage organizations', async () => {
+    const dataDir = join(work, 'org-data');
+    const orgs = (...args: string[]) => run(process.execPath, [BIN, 'orgs', ...args, '--data-dir', dataDir]);
+    const create = await orgs('create', '--management-account', '111111111111', '--id', 'o-abcdefghij');
+    assert.equal(create.code, 0, create.stderr);
+    assert.match(create.stdout, /o-abcdefghij \(management account 111111111111\)/);
+    assert.equal((await orgs('add-account', '--org', 'o-abcdefghij', '--account', '222222222222')).code, 0);
+    assert.equal((await orgs('add-account', '--org', 'o-abcdefghij', '--account', '333333333333')).code, 0);
+    const twice = await orgs('add-account', '--org', 'o-abcdefghij', '--account', '222222222222');
+    assert.equal(twice.code, 1);
+    assert.match(twice.stderr, /already belongs to organization o-abcdefghij/);
+    const badId = await orgs('create', '--management-account', '444444444444', '--id', 'org-1');
+    assert.equal(badId.code, 1);
+    assert.match(badId.stderr, /organization ID must match/);
+    assert.equal(
+      (await orgs('remove-account', '--org', 'o-abcdefghij', '--account', '333333333333')).code,
+      0,
+    );
+    const list = await orgs('list');
+    assert.equal(list.stdout, 'o-abcdefghij\tmanagement 111111111111\tmembers 222222222222\n');
+  });
+
   it('the README curl --aws-sigv4 example records an event', async () => {
     const body = JSON.stringify({
       Records: [

@@ -22,6 +22,13 @@ import {
   type Config,
 } from '../config.ts';
 import { startServer } from '../main.ts';
+import {
+  OrganizationError,
+  addOrganizationAccount,
+  createOrganization,
+  readOrganizations,
+  removeOrganizationAccount,
+} from '../iam/index.ts';
 import { LocalDirObjectStore, ObjectStoreError } from '../objects/index.ts';
 import { RecordClient, cloudTrailClient, type ClientOptions } from './client.ts';
 import { batchBodies, decodeLogFile, findLogFiles, readLogFile } from './log-files.ts';
@@ -314,6 +321,51 @@ export function buildProgram(): Command {
         console.log(name);
     });
 
+  const orgs = program
+    .command('orgs')
+    .description('organizations for organization trails (kept in <data-dir>/organizations.json)');
+  orgs
+    .command('create')
+    .description('create an organization with a management account')
+    .requiredOption('--management-account <id>', 'the management account (12 digits)')
+    .option('--id <org-id>', 'organization ID, o- followed by 10-32 lower-case letters or digits')
+    .option('--data-dir <dir>', 'data directory', DEFAULT_DATA_DIR)
+    .action(async (opts: { managementAccount: string; id?: string; dataDir: string }) => {
+      const org = await createOrganization(opts.dataDir, opts.managementAccount, opts.id);
+      console.log(`${org.id} (management account ${org.managementAccountId})`);
+    });
+  orgs
+    .command('add-account')
+    .description('add a member account to an organization')
+    .requiredOption('--org <org-id>', 'organization ID')
+    .requiredOption('--account <id>', 'member account (12 digits)')
+    .option('--data-dir <dir>', 'data directory', DEFAULT_DATA_DIR)
+    .action(async (opts: { org: string; account: string; dataDir: string }) => {
+      const org = await addOrganizationAccount(opts.dataDir, opts.org, opts.account);
+      console.log(`${org.id}: ${org.memberAccountIds.length} member account(s)`);
+    });
+  orgs
+    .command('remove-account')
+    .description('remove a member account from an organization')
+    .requiredOption('--org <org-id>', 'organization ID')
+    .requiredOption('--account <id>', 'member account (12 digits)')
+    .option('--data-dir <dir>', 'data directory', DEFAULT_DATA_DIR)
+    .action(async (opts: { org: string; account: string; dataDir: string }) => {
+      const org = await removeOrganizationAccount(opts.dataDir, opts.org, opts.account);
+      console.log(`${org.id}: ${org.memberAccountIds.length} member account(s)`);
+    });
+  orgs
+    .command('list')
+    .description('list organizations and their accounts')
+    .option('--data-dir <dir>', 'data directory', DEFAULT_DATA_DIR)
+    .action(async (opts: { dataDir: string }) => {
+      for (const org of await readOrganizations(opts.dataDir)) {
+        console.log(
+          `${org.id}\tmanagement ${org.managementAccountId}\tmembers ${org.memberAccountIds.join(',') || '-'}`,
+        );
+      }
+    });
+
   return program;
 }
 
@@ -326,7 +378,7 @@ async function readStdin(): Promise<Buffer> {
 try {
   await buildProgram().parseAsync(process.argv);
 } catch (error) {
-  if (error instanceof ConfigError || error instanceof ObjectStoreError)
+  if (error instanceof ConfigError || error instanceof ObjectStoreError || error instanceof OrganizationError)
     console.error(`opentrail: ${error.message}`);
   else if (error instanceof Error && error.name !== 'CommanderError') {
     const e = error as Error & { name: string };
