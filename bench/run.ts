@@ -1,7 +1,10 @@
 /**
  * npm run bench — prints each figure next to its baseline or target.
- * BENCH_LOOKUP_EVENTS (default 10,000,000) and BENCH_RECORD_EVENTS (default 300,000) size the runs.
+ * BENCH_LOOKUP_EVENTS (default 10,000,000) and BENCH_RECORD_EVENTS (default 300,000) size the runs;
+ * BENCH_DELIVERY_RATE (events/s, default 5,000), BENCH_DELIVERY_SECONDS (default 20) and
+ * BENCH_DELIVERY_EVENTS (backlog, default 200,000) size the delivery section.
  */
+import { benchDeliveryLatency, benchDeliveryThroughput } from './delivery.ts';
 import { benchLookup } from './lookup.ts';
 import { benchRecording } from './recording.ts';
 
@@ -38,4 +41,36 @@ if (!only || only === 'lookup') {
       `  ${x.attribute.padEnd(14)} ${x.p50Ms.toFixed(1).padStart(7)} ${x.p99Ms.toFixed(1).padStart(8)} ${x.meanResults.toFixed(1).padStart(14)}`,
     );
   }
+}
+
+if (!only || only === 'delivery') {
+  const rate = Number(process.env.BENCH_DELIVERY_RATE ?? 5000);
+  const seconds = Number(process.env.BENCH_DELIVERY_SECONDS ?? 20);
+  const d = await benchDeliveryLatency({ eventsPerSecond: rate, seconds, batchSize: 250 });
+  console.log(
+    `\n== Trail delivery latency, recorded (POST acknowledged) -> visible in the bucket (${d.events} events, ${rate} events/s for ${seconds} s in batches of ${d.batchSize}, 1 s interval, ${d.files} files)`,
+  );
+  console.log(
+    `  achieved input rate        ${d.achievedPerSecond.toFixed(0).padStart(8)} events/s   (POST p99 ${d.ackP99Ms.toFixed(0)} ms)`,
+  );
+  console.log(`  p50                        ${d.p50Ms.toFixed(0).padStart(8)} ms`);
+  console.log(
+    `  p99                        ${d.p99Ms.toFixed(0).padStart(8)} ms         (target <= 2000 ms)`,
+  );
+  console.log(`  max                        ${d.maxMs.toFixed(0).padStart(8)} ms`);
+  if (d.missing > 0)
+    console.log(`  NOT DELIVERED              ${String(d.missing).padStart(8)} events (waited 30 s)`);
+
+  const backlog = Number(process.env.BENCH_DELIVERY_EVENTS ?? 200_000);
+  const t = await benchDeliveryThroughput({ events: backlog });
+  console.log(
+    `\n== Trail delivery throughput, backlog after restart (${t.events} events, ${t.bytesPerEvent.toFixed(0)} B/event, ${t.files} files, delivered in ${t.deliveredSeconds.toFixed(1)} s)`,
+  );
+  console.log(
+    `  OpenTrail into gzip files  ${t.deliveredPerSecond.toFixed(0).padStart(8)} events/s ${t.deliveredMBPerSecond.toFixed(1).padStart(7)} MB/s uncompressed`,
+  );
+  console.log(
+    `  baseline gzip+write+fsync  ${t.baselinePerSecond.toFixed(0).padStart(8)} events/s ${t.baselineMBPerSecond.toFixed(1).padStart(7)} MB/s uncompressed`,
+  );
+  console.log(`  ratio                      ${(t.ratio * 100).toFixed(0).padStart(8)} %`);
 }
