@@ -20,6 +20,10 @@ export interface Config {
    * the standard credential chain (`s3Endpoint` for S3-compatible storage; AWS S3 without it).
    */
   objectStore: { kind: 'local' } | { kind: 's3'; endpoint?: string; region?: string };
+  /** How often trails with log file validation deliver digest files (AWS: every hour). */
+  digestIntervalSeconds: number;
+  /** How long a region's digest signing key signs before a new one takes over. */
+  keyRotationDays: number;
   /** SNS topic names mapped to the HTTP(S) endpoints that receive their notifications. */
   snsTopics: Record<string, string>;
 }
@@ -30,6 +34,8 @@ export const DEFAULT_REGION = 'us-east-1';
 export const DEFAULT_HISTORY_RETENTION_DAYS = 90;
 export const DEFAULT_DELIVERY_INTERVAL_SECONDS = 60;
 export const DEFAULT_LOG_FILE_MAX_BYTES = 32 * 1024 * 1024;
+export const DEFAULT_DIGEST_INTERVAL_SECONDS = 3600;
+export const DEFAULT_KEY_ROTATION_DAYS = 30;
 
 export class ConfigError extends Error {}
 
@@ -47,6 +53,8 @@ export function validateConfig(input: Partial<Config>): Config {
     logFileMaxBytes: input.logFileMaxBytes ?? DEFAULT_LOG_FILE_MAX_BYTES,
     objectStore: input.objectStore ?? { kind: 'local' },
     snsTopics: input.snsTopics ?? {},
+    digestIntervalSeconds: input.digestIntervalSeconds ?? DEFAULT_DIGEST_INTERVAL_SECONDS,
+    keyRotationDays: input.keyRotationDays ?? DEFAULT_KEY_ROTATION_DAYS,
     ...(input.accountId !== undefined ? { accountId: input.accountId } : {}),
   };
   if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) {
@@ -67,6 +75,12 @@ export function validateConfig(input: Partial<Config>): Config {
     throw new ConfigError(
       `--delivery-interval must be at least 1 second, got ${config.deliveryIntervalSeconds}`,
     );
+  }
+  if (!Number.isFinite(config.digestIntervalSeconds) || config.digestIntervalSeconds < 1) {
+    throw new ConfigError(`--digest-interval must be at least 1 second, got ${config.digestIntervalSeconds}`);
+  }
+  if (!Number.isFinite(config.keyRotationDays) || config.keyRotationDays <= 0) {
+    throw new ConfigError(`--key-rotation-days must be more than 0, got ${config.keyRotationDays}`);
   }
   if (!Number.isInteger(config.logFileMaxBytes) || config.logFileMaxBytes < 1024) {
     throw new ConfigError(

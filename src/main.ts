@@ -5,12 +5,24 @@ import { join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { NextTokenCodec, createApiServer } from './api/index.ts';
 import type { Config } from './config.ts';
-import { DEFAULT_DELIVERY_OPTIONS, HttpSnsNotifier, TrailDelivery } from './delivery/index.ts';
+import {
+  DEFAULT_DELIVERY_OPTIONS,
+  DigestDelivery,
+  HttpSnsNotifier,
+  TrailDelivery,
+} from './delivery/index.ts';
+import { SigningKeyRing } from './integrity/index.ts';
 import { Authenticator, DuckDbIdentityStore, FileOrganizations, bootstrapIdentity } from './iam/index.ts';
 import { GroupCommitter, ParsePool } from './ingest/index.ts';
 import { LocalKeyProvider } from './kms/index.ts';
 import { LocalDirObjectStore, S3ObjectStore, type ObjectStore } from './objects/index.ts';
-import { DuckDbDatabase, DuckDbEventStore, DuckDbTrailStore } from './store/index.ts';
+import {
+  DuckDbDatabase,
+  DuckDbDigestJournal,
+  DuckDbEventStore,
+  DuckDbSigningKeyStore,
+  DuckDbTrailStore,
+} from './store/index.ts';
 import { TrailRegistry, organizationAccounts } from './trails/index.ts';
 
 export interface RunningServer {
@@ -65,12 +77,25 @@ export async function startServer(
   const trails = await TrailRegistry.open(await DuckDbTrailStore.open(db), organizations);
   const notifier = new HttpSnsNotifier(new Map(Object.entries(config.snsTopics)), { timeoutMs: 10_000, now });
   const bucket = bucketResolver(config, dataDir);
+  const journal = await DuckDbDigestJournal.open(db);
+  const signingKeys = new SigningKeyRing(await DuckDbSigningKeyStore.open(db), keys, {
+    rotationDays: config.keyRotationDays,
+    now,
+  });
+  const digests = new DigestDelivery(
+    { events: store, trails, journal, keys: signingKeys, bucket, logger, now },
+    {
+      intervalMs: config.digestIntervalSeconds * 1000,
+      checkEveryMs: Math.min(1000, config.digestIntervalSeconds * 1000),
+    },
+  );
   const delivery = new TrailDelivery(
     {
       events: store,
       trails,
       bucket,
       notifier,
+      journal,
       memberAccounts: (trail) => {
         const org = organizations.organizationOf(trail.accountId);
         return org && org.managementAccountId === trail.accountId ? organizationAccounts(org) : undefined;
@@ -98,10 +123,17 @@ export async function startServer(
     historyRetentionDays: config.historyRetentionDays,
     now,
     trails,
-    delivery,
+    delivery: {
+      wake: () => delivery.wake(),
+      forget: async (arn) => {
+        await delivery.forget(arn);
+        await digests.forget(arn);
+      },
+    },
     bucket,
     notifier,
     organizations,
+    signingKeys,
   });
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject);
@@ -123,6 +155,7 @@ export async function startServer(
   } catch (error) {
     server.close();
     await delivery.close();
+    await digests.close();
     await parsers.close();
     await store.close();
     db.close();
@@ -131,6 +164,7 @@ export async function startServer(
   for (const key of identity.keys) authenticator.addKey(key);
   delivery.start();
   delivery.wake();
+  digests.start();
 
   const purge = async (): Promise<void> => {
     try {
@@ -161,6 +195,7 @@ export async function startServer(
           server.closeIdleConnections();
         });
         await delivery.close();
+        await digests.close();
         await parsers.close();
         await store.close();
         db.close();

@@ -12,6 +12,7 @@ import type { Authenticator, AuthenticatedCall } from '../iam/index.ts';
 import { apiCallEvent, camelCaseKeys, type GroupCommitter, type ParsePool } from '../ingest/index.ts';
 import type { EventStore } from '../store/index.ts';
 import { lookupEvents } from './cloudtrail/lookup-events.ts';
+import { listPublicKeys } from './cloudtrail/public-keys.ts';
 import type { OperationContext, OperationHandler } from './cloudtrail/operation.ts';
 import { addTags, listTags, removeTagsOperation } from './cloudtrail/tags.ts';
 import {
@@ -45,6 +46,7 @@ export interface ApiDeps {
   bucket: OperationContext['bucket'];
   notifier: OperationContext['notifier'];
   organizations: OperationContext['organizations'];
+  signingKeys: OperationContext['signingKeys'];
 }
 
 /** The largest CloudTrail API request body accepted. */
@@ -70,6 +72,7 @@ const HANDLERS: Partial<Record<string, OperationHandler>> = {
   AddTags: addTags,
   RemoveTags: removeTagsOperation,
   ListTags: listTags,
+  ListPublicKeys: listPublicKeys,
 };
 
 export function createApiServer(deps: ApiDeps): Server {
@@ -207,6 +210,7 @@ async function handleCloudTrailCall(
       bucket: deps.bucket,
       notifier: deps.notifier,
       organizations: deps.organizations,
+      signingKeys: deps.signingKeys,
       onRecorded: (fn) => afterRecorded.push(fn),
     });
   } catch (error) {

@@ -15,6 +15,8 @@ import {
   DEFAULT_DATA_DIR,
   DEFAULT_PORT,
   DEFAULT_DELIVERY_INTERVAL_SECONDS,
+  DEFAULT_DIGEST_INTERVAL_SECONDS,
+  DEFAULT_KEY_ROTATION_DAYS,
   DEFAULT_LOG_FILE_MAX_BYTES,
   DEFAULT_REGION,
   parseSnsTopicOption,
@@ -133,6 +135,18 @@ export function buildProgram(): Command {
       DEFAULT_DELIVERY_INTERVAL_SECONDS,
     )
     .option('--log-file-max-bytes <n>', 'largest uncompressed log file', integer, DEFAULT_LOG_FILE_MAX_BYTES)
+    .option(
+      '--digest-interval <seconds>',
+      'how often trails with log file validation deliver digest files',
+      Number,
+      DEFAULT_DIGEST_INTERVAL_SECONDS,
+    )
+    .option(
+      '--key-rotation-days <days>',
+      'how long a digest signing key signs before the next one',
+      Number,
+      DEFAULT_KEY_ROTATION_DAYS,
+    )
     .option('--s3', 'keep trail buckets on AWS S3 (standard AWS credential chain)')
     .option('--s3-endpoint <url>', 'keep trail buckets on this S3-compatible server (implies --s3)')
     .option('--s3-region <region>', 'region for S3 requests (default: AWS_REGION or --region)')
@@ -161,18 +175,21 @@ export function buildProgram(): Command {
           | 'logLevel'
           | 'deliveryIntervalSeconds'
           | 'logFileMaxBytes'
+          | 'keyRotationDays'
         > & {
           deliveryInterval: number;
+          digestInterval: number;
           s3?: boolean;
           s3Endpoint?: string;
           s3Region?: string;
           snsTopic: string[];
         },
       ) => {
-        const { deliveryInterval, s3, s3Endpoint, s3Region, snsTopic, ...rest } = opts;
+        const { deliveryInterval, digestInterval, s3, s3Endpoint, s3Region, snsTopic, ...rest } = opts;
         const config = validateConfig({
           ...rest,
           deliveryIntervalSeconds: deliveryInterval,
+          digestIntervalSeconds: digestInterval,
           objectStore:
             s3 || s3Endpoint
               ? {

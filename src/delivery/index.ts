@@ -17,3 +17,5 @@ export interface TrailDeliveryControl {
 export interface DeliveryNotifierView {
   hasTopic(topicName: string): boolean;
 }
+export * from './digest-journal.ts';
+export { DigestDelivery, type DigestDeliveryDeps, type DigestDeliveryOptions } from './digest-delivery.ts';

@@ -10,6 +10,7 @@ export interface LogFileEvent {
   seq: bigint;
   accountId: string;
   region: string;
+  eventTimeMs: number;
   raw: string;
 }
 
@@ -22,6 +23,8 @@ export interface LogFilePlan {
   eventCount: number;
   firstSeq: bigint;
   lastSeq: bigint;
+  oldestEventMs: number;
+  newestEventMs: number;
 }
 
 export interface LogFileLocation {
@@ -106,6 +109,8 @@ export function planLogFiles(
         eventCount: members.length,
         firstSeq: (members[0] as LogFileEvent).seq,
         lastSeq: (members[members.length - 1] as LogFileEvent).seq,
+        oldestEventMs: members.reduce((t, m) => Math.min(t, m.eventTimeMs), Infinity),
+        newestEventMs: members.reduce((t, m) => Math.max(t, m.eventTimeMs), -Infinity),
       });
       parts = [];
       size = OPEN.length + CLOSE.length;

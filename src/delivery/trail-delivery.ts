@@ -21,6 +21,8 @@ import {
 import type { CloudTrailRecord } from '../events/index.ts';
 import { planLogFiles, type LogFilePlan } from './log-files.ts';
 import type { Notifier } from './notifier.ts';
+import type { DigestJournal } from './digest-journal.ts';
+import { sha256Hex } from '../integrity/index.ts';
 
 const gzip = promisify(gzipCallback);
 
@@ -47,6 +49,8 @@ export interface DeliveryDeps {
   trails: TrailRegistry;
   bucket: (name: string) => ObjectStore;
   notifier?: Notifier;
+  /** Where delivered files are noted for the trail's digests (trails with log file validation). */
+  journal?: DigestJournal;
   /** Member accounts of an organization trail's organization. */
   memberAccounts?: (trail: Trail) => ReadonlySet<string> | undefined;
   logger: Logger;
@@ -215,6 +219,22 @@ export class TrailDelivery {
         await bucket.put(file.key, body, { contentType: 'application/json', contentEncoding: 'gzip' });
       }),
     );
+    if (trail.logFileValidationEnabled && this.deps.journal) {
+      const deliveredAtMs = this.deps.now();
+      await this.deps.journal.recordFiles(
+        files.map((file) => ({
+          trailArn: trail.arn,
+          accountId: file.accountId,
+          region: file.region,
+          bucket: trail.s3BucketName,
+          key: file.key,
+          sha256: sha256Hex(file.body),
+          oldestEventMs: file.oldestEventMs,
+          newestEventMs: file.newestEventMs,
+          deliveredAtMs,
+        })),
+      );
+    }
   }
 
   private async recordFailure(trail: Trail, attemptMs: number, error: unknown): Promise<void> {

@@ -1,5 +1,6 @@
 import type { DeliveryNotifierView, TrailDeliveryControl } from '../../delivery/index.ts';
 import type { AuthenticatedCall } from '../../iam/index.ts';
+import type { SigningKeyRing } from '../../integrity/index.ts';
 import type { ObjectStore } from '../../objects/index.ts';
 import type { EventStore } from '../../store/index.ts';
 import type { Organizations, TrailRegistry } from '../../trails/index.ts';
@@ -17,6 +18,7 @@ export interface OperationContext {
   bucket: (name: string) => ObjectStore;
   notifier: DeliveryNotifierView;
   organizations: Organizations;
+  signingKeys: SigningKeyRing;
   /**
    * Runs `fn` with the sequence number of this call's own self-audit event once it is durable
    * (StopLogging delivers up to and including its own event).

@@ -10,6 +10,7 @@ import {
   defaultSelection,
   deliveryConsumer,
   kmsKeyArn,
+  mergeTags,
   parseSelectionInput,
   parseTagsList,
   parseTrailRef,
@@ -129,7 +130,8 @@ export async function createTrail(
   const roleArn = optionalString(input.CloudWatchLogsRoleArn, 'CloudWatchLogsRoleArn');
   const kmsKeyId = optionalString(input.KmsKeyId, 'KmsKeyId');
   const organization = optionalBoolean(input.IsOrganizationTrail, 'IsOrganizationTrail') ?? false;
-  const tags = input.TagsList === undefined ? [] : parseTagsList(input.TagsList, 'TagsList');
+  // mergeTags enforces the 50-tag limit (TagsLimitExceededException), as AddTags does.
+  const tags = input.TagsList === undefined ? [] : mergeTags([], parseTagsList(input.TagsList, 'TagsList'));
 
   validateTrailName(name);
   validateS3BucketName(bucket);

@@ -1,0 +1,2 @@
+export * from './digest-file.ts';
+export * from './signing-keys.ts';
