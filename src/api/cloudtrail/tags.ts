@@ -17,7 +17,20 @@ function trailOfResource(resourceId: string, ctx: OperationContext): Trail {
       `${resourceId} is not a valid ARN. The format is arn:aws:cloudtrail:region:account-id:trail/trail-name.`,
     );
   }
-  const [, , accountId, kind] = match;
+  const [, region, accountId, kind] = match;
+  // Tags are changed and read in the resource's own region and account (AWS answers ListTags this way).
+  if (region !== ctx.caller.region) {
+    throw new ServiceError(
+      'CloudTrailARNInvalidException',
+      `Region in ARN is wrong, you can only access resources in region ${ctx.caller.region}.`,
+    );
+  }
+  if (accountId !== ctx.caller.principal.accountId) {
+    throw new ServiceError(
+      'CloudTrailARNInvalidException',
+      `AccountID in ARN is wrong, you can only access resources with AccountID ${ctx.caller.principal.accountId}.`,
+    );
+  }
   if (kind !== 'trail') {
     throw new ServiceError('ResourceNotFoundException', `Resource not found: ${resourceId}`);
   }

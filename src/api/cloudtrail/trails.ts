@@ -124,7 +124,9 @@ export async function createTrail(
   // validation unless the caller turns them off.
   const includeGlobal =
     optionalBoolean(input.IncludeGlobalServiceEvents, 'IncludeGlobalServiceEvents') ?? true;
-  const multiRegion = optionalBoolean(input.IsMultiRegionTrail, 'IsMultiRegionTrail') ?? true;
+  // A caller who turns global service events off without choosing the trail's reach asks for what
+  // AWS's default gives (a single-region trail), not for an invalid multi-region one.
+  const multiRegion = optionalBoolean(input.IsMultiRegionTrail, 'IsMultiRegionTrail') ?? includeGlobal;
   const validation = optionalBoolean(input.EnableLogFileValidation, 'EnableLogFileValidation') ?? true;
   const logGroupArn = optionalString(input.CloudWatchLogsLogGroupArn, 'CloudWatchLogsLogGroupArn');
   const roleArn = optionalString(input.CloudWatchLogsRoleArn, 'CloudWatchLogsRoleArn');
