@@ -23,7 +23,7 @@ export default tseslint.config(
   },
   { files: ['src/cli/**', 'bench/**', 'test/**', '**/*.test.ts'], rules: { 'no-console': 'off' } },
   {
-    files: ['src/events/**/*.ts', 'src/trails/**/*.ts'],
+    files: ['src/events/**/*.ts', 'src/trails/**/*.ts', 'src/integrity/**/*.ts'],
     ignores: ['**/*.test.ts', '**/*.test-helpers.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: ioModules }] },
   },
