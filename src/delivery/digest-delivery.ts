@@ -44,6 +44,9 @@ export interface DigestDeliveryOptions {
   checkEveryMs: number;
 }
 
+/** A StopLogging whose own event was never recorded (a crash in between) stops being waited for. */
+const STOP_PENDING_STALE_MS = 30_000;
+
 function chainId(accountId: string, region: string): string {
   return `${accountId}\u0000${region}`;
 }
@@ -115,8 +118,10 @@ export class DigestDelivery {
     await this.round(trail, state?.digestedThroughId ?? 0n, state);
   }
 
-  /** Log delivery has written every event up to where logging stopped. */
+  /** Log delivery has written every event up to where logging stopped, StopLogging's own event included. */
   private async logDeliveryCaughtUp(trail: Trail): Promise<boolean> {
+    const pendingSince = trail.status.stopPendingSinceMs;
+    if (pendingSince !== undefined && this.deps.now() - pendingSince < STOP_PENDING_STALE_MS) return false;
     const cursor = await this.deps.events.getCursorState(deliveryConsumer(trail.arn));
     if (!cursor) return true;
     return trail.status.stopSeq === undefined || cursor.seq >= BigInt(trail.status.stopSeq);

@@ -12,6 +12,11 @@ export interface TrailStatus {
   stopLoggingTimeMs?: number;
   /** Once logging stops, delivery finishes the events up to here and no further. */
   stopSeq?: string;
+  /**
+   * Set by StopLogging until its own event is recorded and `stopSeq` moved onto it: consumers wait
+   * rather than finish early. Ignored once stale (the event was lost with a crash).
+   */
+  stopPendingSinceMs?: number;
   latestDeliveryTimeMs?: number;
   latestDeliveryError?: string;
   latestDeliveryAttemptTimeMs?: number;

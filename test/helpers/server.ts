@@ -65,14 +65,19 @@ export interface ChildServer {
   exited: Promise<number | null>;
 }
 
-/** Starts `opentrail serve` as a child process (for crash tests) and waits until it listens. */
-export async function spawnServer(dataDir: string, args: string[] = []): Promise<ChildServer> {
+/**
+ * Starts `opentrail serve` as a child process (for crash tests) and waits until it listens. The
+ * child inherits this process's environment unless `env` is given.
+ */
+export async function spawnServer(
+  dataDir: string,
+  args: string[] = [],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ChildServer> {
   const child = spawn(
     process.execPath,
     [BIN, 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn', ...args],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
+    { stdio: ['ignore', 'pipe', 'pipe'], env },
   );
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   let output = '';

@@ -13,3 +13,11 @@ declare module 's3rver' {
     close(): Promise<void>;
   }
 }
+
+// s3rver's account registry: a CommonJS class whose DUMMY_ACCOUNT holds the keys it accepts.
+declare module 's3rver/lib/models/account.js' {
+  const AWSAccount: {
+    DUMMY_ACCOUNT: { createKeyPair(accessKeyId: string, secretAccessKey: string): void };
+  };
+  export default AWSAccount;
+}

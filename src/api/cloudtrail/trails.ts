@@ -336,7 +336,7 @@ export async function startLogging(
   // one delivered. A backlog left from before a StopLogging is still delivered first.
   if (!backlog) await ctx.store.commitCursor(consumer, ctx.store.lastSeq());
   await ctx.trails.update(trail.arn, (t) => {
-    const { stopSeq: _stop, ...status } = t.status;
+    const { stopSeq: _stop, stopPendingSinceMs: _pending, ...status } = t.status;
     return { ...t, status: { ...status, isLogging: true, startLoggingTimeMs: ctx.nowMs } };
   });
   ctx.delivery.wake();
@@ -357,13 +357,16 @@ export async function stopLogging(
       isLogging: false,
       stopLoggingTimeMs: ctx.nowMs,
       stopSeq: ctx.store.lastSeq().toString(),
+      stopPendingSinceMs: ctx.nowMs,
     },
   }));
   // The StopLogging event itself is the last one the trail delivers.
   ctx.onRecorded(async (seq) => {
-    await ctx.trails.update(trail.arn, (t) =>
-      t.status.isLogging ? t : { ...t, status: { ...t.status, stopSeq: seq.toString() } },
-    );
+    await ctx.trails.update(trail.arn, (t) => {
+      if (t.status.isLogging) return t;
+      const { stopPendingSinceMs: _pending, ...status } = t.status;
+      return { ...t, status: { ...status, stopSeq: seq.toString() } };
+    });
     ctx.delivery.wake();
   });
   return {};
