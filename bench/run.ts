@@ -64,7 +64,7 @@ if (!only || only === 'delivery') {
   const backlog = Number(process.env.BENCH_DELIVERY_EVENTS ?? 200_000);
   const t = await benchDeliveryThroughput({ events: backlog });
   console.log(
-    `\n== Trail delivery throughput, backlog after restart (${t.events} events, ${t.bytesPerEvent.toFixed(0)} B/event, ${t.files} files, delivered in ${t.deliveredSeconds.toFixed(1)} s)`,
+    `\n== Trail delivery throughput, backlog after restart (${t.events} events, ${t.bytesPerEvent.toFixed(0)} B/event, ${t.files} files, delivered in ${t.deliveredSeconds.toFixed(1)} s after ${t.startupSeconds.toFixed(1)} s of startup)`,
   );
   console.log(
     `  OpenTrail into gzip files  ${t.deliveredPerSecond.toFixed(0).padStart(8)} events/s ${t.deliveredMBPerSecond.toFixed(1).padStart(7)} MB/s uncompressed`,
