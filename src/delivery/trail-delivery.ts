@@ -10,10 +10,11 @@ import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import type { Logger } from 'pino';
 import { ObjectStoreError, type ObjectStore } from '../objects/index.ts';
-import type { EventStore, StoredEvent } from '../store/index.ts';
+import type { DeliveryEvent, EventStore } from '../store/index.ts';
 import {
   compileSelection,
   deliveryConsumer,
+  selectsAllManagementOnly,
   trailCovers,
   type Trail,
   type TrailRegistry,
@@ -136,6 +137,8 @@ export class TrailDelivery {
 
   private async deliverTrail(arn: string): Promise<void> {
     const consumer = deliveryConsumer(arn);
+    // The next round's read runs while this round gzips and writes (the two use different cores).
+    let prefetch: { after: bigint; events: Promise<DeliveryEvent[] | undefined> } | undefined;
     for (;;) {
       if (this.closed) return;
       const trail = this.deps.trails.get(arn);
@@ -152,21 +155,37 @@ export class TrailDelivery {
       let delivered: LogFilePlan[];
       let to: bigint;
       try {
-        const events = await this.deps.events.readAfter(
-          cursor.seq,
-          cursor.plannedSeq !== undefined ? Number.MAX_SAFE_INTEGER : this.options.maxEventsPerRound,
-          end,
-        );
+        const prefetched =
+          prefetch && prefetch.after === cursor.seq && cursor.plannedSeq === undefined
+            ? await prefetch.events
+            : undefined;
+        prefetch = undefined;
+        const events =
+          prefetched && prefetched.length > 0
+            ? prefetched
+            : await this.deps.events.readForDelivery(
+                cursor.seq,
+                cursor.plannedSeq !== undefined ? Number.MAX_SAFE_INTEGER : this.options.maxEventsPerRound,
+                end,
+              );
         if (events.length === 0) {
           // Nothing readable in the range: every event in it was committed (lastSeq is a commit
           // watermark), so the range holds no event at all.
           await this.deps.events.commitCursor(consumer, end);
           return;
         }
-        to = cursor.plannedSeq ?? (events[events.length - 1] as StoredEvent).seq;
+        to = cursor.plannedSeq ?? (events[events.length - 1] as DeliveryEvent).seq;
         const files = this.planFiles(trail, events, cursor.seq, to);
         if (files.length > 0 && cursor.plannedSeq === undefined) {
           await this.deps.events.planCursor(consumer, to);
+        }
+        if (to < limit) {
+          prefetch = {
+            after: to,
+            events: this.deps.events
+              .readForDelivery(to, this.options.maxEventsPerRound, limit)
+              .catch(() => undefined),
+          };
         }
         await this.putAll(trail, files);
         await this.deps.events.commitCursor(consumer, to);
@@ -184,11 +203,13 @@ export class TrailDelivery {
     }
   }
 
-  private planFiles(trail: Trail, events: StoredEvent[], fromSeq: bigint, toSeq: bigint): LogFilePlan[] {
+  private planFiles(trail: Trail, events: DeliveryEvent[], fromSeq: bigint, toSeq: bigint): LogFilePlan[] {
     const members = trail.isOrganizationTrail ? this.deps.memberAccounts?.(trail) : undefined;
+    const allManagement = selectsAllManagementOnly(trail.selection);
     const selects = compileSelection(trail.selection);
     const selected = events.filter((e) => {
       if (!trailCovers(trail, e, members)) return false;
+      if (allManagement) return e.category === 'Management';
       let record: CloudTrailRecord;
       try {
         record = JSON.parse(e.raw) as CloudTrailRecord;
@@ -197,7 +218,7 @@ export class TrailDelivery {
       }
       return selects(record);
     });
-    const last = events[events.length - 1] as StoredEvent;
+    const last = events[events.length - 1] as DeliveryEvent;
     return planLogFiles(selected, {
       seed: `${trail.arn}|${fromSeq}|${toSeq}`,
       timeMs: last.recordedAtMs,

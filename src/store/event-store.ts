@@ -22,6 +22,11 @@ export interface StoredEvent extends NewEvent {
   recordedAtMs: number;
 }
 
+export type DeliveryEvent = Pick<
+  StoredEvent,
+  'seq' | 'accountId' | 'region' | 'eventSource' | 'category' | 'eventTimeMs' | 'recordedAtMs' | 'raw'
+>;
+
 export interface CursorState {
   seq: bigint;
   plannedSeq?: bigint;
@@ -66,6 +71,8 @@ export interface EventStore {
   lastSeq(): bigint;
   /** Events after `afterSeq` (and up to `toSeq` when given) in sequence order, for consumers. */
   readAfter(afterSeq: bigint, limit: number, toSeq?: bigint): Promise<StoredEvent[]>;
+  /** Like readAfter, with only what log file delivery needs (a narrower, faster read). */
+  readForDelivery(afterSeq: bigint, limit: number, toSeq?: bigint): Promise<DeliveryEvent[]>;
   getCursor(consumer: string): Promise<bigint | undefined>;
   /** The cursor with the range end a consumer planned before writing its output. */
   getCursorState(consumer: string): Promise<CursorState | undefined>;

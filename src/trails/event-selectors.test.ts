@@ -5,6 +5,7 @@ import {
   compileSelection,
   defaultSelection,
   parseSelectionInput,
+  selectsAllManagementOnly,
   type EventSelector,
   type TrailSelection,
 } from './event-selectors.ts';
@@ -455,5 +456,42 @@ describe('compileSelection() with advanced selectors', () => {
     assert.equal(selects(selection, networkActivity('kms.amazonaws.com')), true);
     assert.equal(selects(selection, networkActivity('ec2.amazonaws.com')), false);
     assert.equal(selects(selection, s3ObjectEvent('GetObject', 'b', 'k', true)), false);
+  });
+});
+
+describe('selectsAllManagementOnly()', () => {
+  it('is true for the default selection and false once anything narrows or widens it', () => {
+    assert.equal(selectsAllManagementOnly(defaultSelection()), true);
+    const basic = (s: Partial<EventSelector>): TrailSelection => ({
+      kind: 'basic',
+      eventSelectors: [
+        {
+          ReadWriteType: 'All',
+          IncludeManagementEvents: true,
+          DataResources: [],
+          ExcludeManagementEventSources: [],
+          ...s,
+        },
+      ],
+    });
+    assert.equal(selectsAllManagementOnly(basic({ ReadWriteType: 'ReadOnly' })), false);
+    assert.equal(
+      selectsAllManagementOnly(basic({ ExcludeManagementEventSources: ['kms.amazonaws.com'] })),
+      false,
+    );
+    assert.equal(
+      selectsAllManagementOnly(
+        basic({ DataResources: [{ Type: 'AWS::S3::Object', Values: ['arn:aws:s3'] }] }),
+      ),
+      false,
+    );
+    assert.equal(selectsAllManagementOnly(basic({ IncludeManagementEvents: false })), false);
+    assert.equal(
+      selectsAllManagementOnly({
+        kind: 'advanced',
+        advancedEventSelectors: [{ FieldSelectors: [{ Field: 'eventCategory', Equals: ['Management'] }] }],
+      }),
+      false,
+    );
   });
 });

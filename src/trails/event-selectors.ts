@@ -68,6 +68,23 @@ export const BASIC_DATA_RESOURCE_TYPES = [
 ] as const;
 export const EXCLUDABLE_MANAGEMENT_EVENT_SOURCES = ['kms.amazonaws.com', 'rdsdata.amazonaws.com'] as const;
 
+/**
+ * True when the selection keeps exactly the management events, whatever else they hold (AWS's
+ * default): delivery can then decide by category alone, without parsing each record.
+ */
+export function selectsAllManagementOnly(selection: TrailSelection): boolean {
+  if (selection.kind !== 'basic') return false;
+  const selectors = selection.eventSelectors;
+  return (
+    selectors.some(
+      (s) =>
+        s.ReadWriteType === 'All' &&
+        s.IncludeManagementEvents &&
+        s.ExcludeManagementEventSources.length === 0,
+    ) && selectors.every((s) => s.DataResources.every((r) => r.Values.length === 0))
+  );
+}
+
 /** AWS's default for a new trail: all read and write management events, no data events. */
 export function defaultSelection(): TrailSelection {
   return {
