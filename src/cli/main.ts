@@ -35,6 +35,7 @@ import { LocalDirObjectStore, ObjectStoreError } from '../objects/index.ts';
 import { RecordClient, cloudTrailClient, type ClientOptions } from './client.ts';
 import { batchBodies, decodeLogFile, findLogFiles, readLogFile } from './log-files.ts';
 import { formatEvents, type OutputFormat } from './lookup-output.ts';
+import { addValidateCommand } from './validate-command.ts';
 
 const DEFAULT_ENDPOINT = `http://127.0.0.1:${DEFAULT_PORT}`;
 
@@ -382,6 +383,8 @@ export function buildProgram(): Command {
         );
       }
     });
+
+  addValidateCommand(program, DEFAULT_ENDPOINT);
 
   return program;
 }

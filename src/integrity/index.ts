@@ -1,2 +1,10 @@
 export * from './digest-file.ts';
 export * from './signing-keys.ts';
+export * from './checkpoint.ts';
+export * from './gzip-member.ts';
+export * from './public-key-list.ts';
+export * from './trail-layout.ts';
+export * from './trail-objects.ts';
+export * from './validation-report.ts';
+export * from './validator.ts';
+export { MemoryTrailObjects } from './memory/memory-trail-objects.ts';
