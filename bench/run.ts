@@ -3,10 +3,13 @@
  * BENCH_LOOKUP_EVENTS (default 10,000,000) and BENCH_RECORD_EVENTS (default 300,000) size the runs;
  * BENCH_DELIVERY_RATE (events/s, default 5,000), BENCH_DELIVERY_SECONDS (default 20) and
  * BENCH_DELIVERY_EVENTS (backlog, default 200,000) size the delivery section.
+ * BENCH_VALIDATE_FILES (log files in the trail, default 2,000) sizes the validate section;
+ * BENCH_VALIDATE_AWS_MAX_SECONDS (default 180) bounds the AWS CLI's run on the whole trail.
  */
 import { benchDeliveryLatency, benchDeliveryThroughput } from './delivery.ts';
 import { benchLookup } from './lookup.ts';
 import { benchRecording } from './recording.ts';
+import { benchValidate, type ToolRate } from './validate.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
@@ -73,4 +76,33 @@ if (!only || only === 'delivery') {
     `  baseline gzip+write+fsync  ${t.baselinePerSecond.toFixed(0).padStart(8)} events/s ${t.baselineMBPerSecond.toFixed(1).padStart(7)} MB/s uncompressed`,
   );
   console.log(`  ratio                      ${(t.ratio * 100).toFixed(0).padStart(8)} %`);
+}
+
+if (!only || only === 'validate') {
+  const files = Number(process.env.BENCH_VALIDATE_FILES ?? 2000);
+  const awsMaxSeconds = Number(process.env.BENCH_VALIDATE_AWS_MAX_SECONDS ?? 180);
+  const v = await benchValidate({ files, awsMaxSeconds });
+  const line = (name: string, r: ToolRate, note = ''): string =>
+    `  ${name.padEnd(34)} ${String(r.files).padStart(6)} files ${r.seconds.toFixed(2).padStart(7)} s ${r.filesPerSecond.toFixed(0).padStart(7)} files/s ${r.mbPerSecond.toFixed(2).padStart(8)} MB/s${note}`;
+  console.log(
+    `\n== Log file validation, one trail of ${v.files} log files and ${v.digests} digests on s3rver, ${(v.uncompressedBytes / 1e6).toFixed(1)} MB uncompressed (built in ${v.buildSeconds.toFixed(0)} s), wall time from spawn to exit`,
+  );
+  console.log(line('opentrail validate (s3rver)', v.opentrailS3));
+  console.log(line('opentrail validate (local copy)', v.opentrailLocal));
+  console.log(
+    line(
+      'aws cloudtrail validate-logs (v1)',
+      v.awsCli,
+      v.awsCli.stoppedAtLimit
+        ? `   (stopped at the ${awsMaxSeconds} s limit: rate over the files checked by then)`
+        : '',
+    ),
+  );
+  console.log(line('sha256sum (uncompressed, xargs)', v.sha256sum));
+  console.log(
+    `  vs AWS CLI     (files/s)          ${v.ratioVsAwsCli.toFixed(1).padStart(7)} x          (target >= 10 x)`,
+  );
+  console.log(
+    `  vs sha256sum   (MB/s)             ${(v.ratioVsSha256sum * 100).toFixed(0).padStart(7)} %          (target >= 50 %; local copy ${(v.localRatioVsSha256sum * 100).toFixed(0)} %)`,
+  );
 }

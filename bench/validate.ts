@@ -1,0 +1,514 @@
+/**
+ * Log file validation throughput, on one trail of at least `files` log files in an S3-compatible
+ * bucket (s3rver, in its own process), measured in the same run with:
+ *
+ * 1. `opentrail validate` (a child process, as a user runs it) reading the bucket from s3rver, and
+ *    again from a copy of the bucket under `<data-dir>/buckets` (the embedded store's layout);
+ * 2. `aws cloudtrail validate-logs` of AWS CLI v1 on the same trail and s3rver. It checks a log
+ *    file at a time, newest digest first; if it has not finished after `awsMaxSeconds` it is
+ *    stopped, and its rate is over the files it had reported valid by then;
+ * 3. `sha256sum` over the same bytes uncompressed (decompressed to a directory first, untimed).
+ *
+ * Each tool's wall time runs from spawning it to its exit, process startup included. Both
+ * validators run with --verbose, so the log files each found valid are known by name and their
+ * uncompressed bytes add up to its MB/s.
+ *
+ * The trail is made quickly: the server cuts log files at 8 KiB (`--log-file-max-bytes`), delivers
+ * every second and writes a digest every 5 s while real sample records are recorded; once every
+ * log file is listed by a digest it restarts with hour-long intervals, so nothing writes to the
+ * bucket while the tools read it (s3rver's PUT is not atomic).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { createInterface } from 'node:readline';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { gunzipSync } from 'node:zlib';
+import { CloudTrailClient, CreateTrailCommand, StartLoggingCommand } from '@aws-sdk/client-cloudtrail';
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { RecordClient, resolveCredentials } from '../src/cli/client.ts';
+import { LocalDirObjectStore } from '../src/objects/index.ts';
+import { AWS_CLI_V1, run } from '../test/helpers/run.ts';
+import {
+  BIN,
+  INVICTUS_ACCOUNT,
+  REPO_ROOT,
+  SAMPLES,
+  awsEnvFor,
+  spawnServer,
+  type ChildServer,
+} from '../test/helpers/server.ts';
+
+const BUCKET = 'bench-validate';
+const TRAIL = 'bench-validate';
+const REGION = 'us-east-1';
+const TRAIL_ARN = `arn:aws:cloudtrail:${REGION}:${INVICTUS_ACCOUNT}:trail/${TRAIL}`;
+const LOG_FOLDER = `AWSLogs/${INVICTUS_ACCOUNT}/CloudTrail/${REGION}/`;
+const DIGEST_FOLDER = `AWSLogs/${INVICTUS_ACCOUNT}/CloudTrail-Digest/${REGION}/`;
+const S3RVER_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+const LOG_FILE_MAX_BYTES = 8192;
+const DIGEST_INTERVAL_SECONDS = 5;
+
+export interface ToolRate {
+  seconds: number;
+  /** Log files the tool checked (validators: found valid; every one must be). */
+  files: number;
+  /** Their uncompressed bytes. */
+  bytes: number;
+  filesPerSecond: number;
+  mbPerSecond: number;
+}
+
+export interface ValidateResult {
+  files: number;
+  digests: number;
+  uncompressedBytes: number;
+  /** Recording, delivery and digests until every log file was digested. */
+  buildSeconds: number;
+  opentrailS3: ToolRate;
+  opentrailLocal: ToolRate;
+  awsCli: ToolRate & {
+    /** Stopped at the time limit: its rate is over the files it had checked by then. */
+    stoppedAtLimit: boolean;
+  };
+  sha256sum: ToolRate;
+  /** opentrail validate (S3) files/s over the AWS CLI's. */
+  ratioVsAwsCli: number;
+  /** opentrail validate (S3) MB/s over sha256sum's. */
+  ratioVsSha256sum: number;
+  /** opentrail validate (local copy) MB/s over sha256sum's. */
+  localRatioVsSha256sum: number;
+}
+
+/** Runs `run` with a fresh temporary directory and removes it afterwards, whatever happens. */
+async function inTempDir<T>(prefix: string, run: (dir: string) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  try {
+    return await run(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Real sample records (account 123837392027, us-east-1, management events) with fresh IDs. */
+function makeRecords(total: number): string[] {
+  const dir = join(SAMPLES, 'invictus-ir-aws_dataset');
+  const templates: Record<string, unknown>[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    templates.push(
+      ...(JSON.parse(readFileSync(join(dir, name), 'utf8')) as { Records: Record<string, unknown>[] })
+        .Records,
+    );
+  }
+  const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return Array.from({ length: total }, (_, i) =>
+    JSON.stringify({ ...templates[i % templates.length], eventID: randomUUID(), eventTime: now }),
+  );
+}
+
+function isoSeconds(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/**
+ * s3rver in a child process. It needs OpenSSL's legacy provider: it encrypts ListObjectsV2
+ * continuation tokens with DES, so without it every listing of more than 1000 keys fails with
+ * 500 (ERR_OSSL_EVP_UNSUPPORTED) — the trail's log folder holds more. Keys it should accept are
+ * sent on stdin; closing stdin stops it.
+ */
+class S3rverProcess {
+  private constructor(
+    private readonly child: ChildProcess,
+    private readonly lines: AsyncIterator<string>,
+    readonly endpoint: string,
+  ) {}
+
+  static async start(directory: string): Promise<S3rverProcess> {
+    const script = `
+      const S3rver = require('s3rver');
+      const account = require('s3rver/lib/models/account.js');
+      const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: process.argv[1] });
+      server.run().then(({ port }) => process.stdout.write('port ' + port + '\\n'));
+      const lines = require('node:readline').createInterface({ input: process.stdin });
+      lines.on('line', (line) => {
+        const [id, secret] = line.split(' ');
+        account.DUMMY_ACCOUNT.createKeyPair(id, secret);
+        process.stdout.write('allowed ' + id + '\\n');
+      });
+      lines.on('close', () => server.close().then(() => process.exit(0)));`;
+    const child = spawn(process.execPath, ['--openssl-legacy-provider', '-e', script, directory], {
+      cwd: REPO_ROOT,
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream })[Symbol.asyncIterator]();
+    const first = await lines.next();
+    const port = first.done ? undefined : /^port (\d+)$/.exec(first.value)?.[1];
+    if (!port) {
+      child.kill();
+      throw new Error(`s3rver did not start (${first.done ? 'exited' : first.value})`);
+    }
+    return new S3rverProcess(child, lines, `http://127.0.0.1:${port}`);
+  }
+
+  /** Lets s3rver accept requests signed with this key. */
+  async allow(key: { accessKeyId: string; secretAccessKey: string }): Promise<void> {
+    this.child.stdin?.write(`${key.accessKeyId} ${key.secretAccessKey}\n`);
+    const answer = await this.lines.next();
+    if (answer.done || answer.value !== `allowed ${key.accessKeyId}`)
+      throw new Error(`s3rver did not take the key (${answer.done ? 'exited' : answer.value})`);
+  }
+
+  async close(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise((resolve) => this.child.once('exit', resolve));
+    this.child.stdin?.end();
+    await exited;
+  }
+}
+
+class Bucket {
+  constructor(private readonly s3: S3Client) {}
+
+  async list(prefix: string): Promise<string[]> {
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.s3.send(
+        new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix, ContinuationToken: token }),
+      );
+      for (const o of page.Contents ?? []) if (o.Key) keys.push(o.Key);
+      token = page.NextContinuationToken;
+    } while (token);
+    return keys;
+  }
+
+  /**
+   * The trail's digests and log files. Listed by folder: s3rver walks `CloudTrail/` before
+   * `CloudTrail-Digest/` though '-' sorts first, so a listing of the whole bucket that takes more
+   * than one page skips the digests.
+   */
+  async listTrail(): Promise<string[]> {
+    return [
+      ...(await this.list(`AWSLogs/${INVICTUS_ACCOUNT}/CloudTrail-Digest/`)),
+      ...(await this.list(`AWSLogs/${INVICTUS_ACCOUNT}/CloudTrail/`)),
+    ];
+  }
+
+  async get(key: string): Promise<{ body: Buffer; metadata: Record<string, string> }> {
+    const response = await this.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+    if (!response.Body) throw new Error(`no body for ${key}`);
+    return {
+      body: Buffer.from(await response.Body.transformToByteArray()),
+      metadata: response.Metadata ?? {},
+    };
+  }
+}
+
+/** Digests by key with the log files each lists; a digest that does not parse yet is still being written. */
+class Digests {
+  readonly listed = new Map<string, string[]>();
+
+  constructor(private readonly bucket: Bucket) {}
+
+  async refresh(): Promise<void> {
+    for (const key of await this.bucket.list(DIGEST_FOLDER)) {
+      if (this.listed.has(key)) continue;
+      try {
+        const digest = JSON.parse(gunzipSync((await this.bucket.get(key)).body).toString('utf8')) as {
+          logFiles: { s3Object: string }[];
+        };
+        this.listed.set(
+          key,
+          digest.logFiles.map((f) => f.s3Object),
+        );
+      } catch {
+        // s3rver's PUT is not atomic: read it again on the next round.
+      }
+    }
+  }
+
+  covered(): Set<string> {
+    return new Set([...this.listed.values()].flat());
+  }
+}
+
+async function record(client: RecordClient, texts: string[]): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      while (next < texts.length) {
+        const start = next;
+        next += 1000;
+        const response = await client.send(`{"Records":[${texts.slice(start, start + 1000).join(',')}]}`);
+        if (response.failed.length > 0)
+          throw new Error(`bench batch failed: ${JSON.stringify(response.failed[0])}`);
+      }
+    }),
+  );
+}
+
+/**
+ * Records until the bucket holds `files` log files, all listed by digests and none arriving for
+ * over a delivery interval. Returns the log file keys.
+ */
+async function fillTrail(server: ChildServer, bucket: Bucket, files: number): Promise<string[]> {
+  const client = new RecordClient(server.url, REGION, await resolveCredentials(server.dataDir));
+  const digests = new Digests(bucket);
+  // About six 1.3 KB sample records fit in an 8 KiB file.
+  let logs: string[] = [];
+  for (let round = 0; logs.length < files; round++) {
+    if (round >= 5) throw new Error(`only ${logs.length} log files after ${round} rounds of recording`);
+    await record(client, makeRecords(Math.max(100, (files - logs.length) * 6)));
+    const deadline = performance.now() + 120_000;
+    let stableSince = performance.now();
+    let last = -1;
+    for (;;) {
+      await sleep(1000);
+      if (performance.now() > deadline)
+        throw new Error(`log files not all digested in 120 s (${logs.length} files)`);
+      try {
+        logs = await bucket.list(LOG_FOLDER);
+        await digests.refresh();
+      } catch {
+        // s3rver answers 500 when it lists an object still being written: look again.
+        continue;
+      }
+      if (logs.length !== last) {
+        last = logs.length;
+        stableSince = performance.now();
+      }
+      const covered = digests.covered();
+      if (performance.now() - stableSince >= 2500 && logs.every((k) => covered.has(k))) break;
+    }
+  }
+  return logs;
+}
+
+/** Waits until two listings of the whole bucket, 2 s apart, agree. */
+async function waitQuiet(bucket: Bucket): Promise<void> {
+  let before = (await bucket.listTrail()).join('\n');
+  for (;;) {
+    await sleep(2000);
+    const now = (await bucket.listTrail()).join('\n');
+    if (now === before) return;
+    before = now;
+  }
+}
+
+async function stop(server: ChildServer): Promise<void> {
+  if (server.child.exitCode !== null || server.child.signalCode !== null) return;
+  server.child.kill('SIGTERM');
+  await server.exited;
+}
+
+interface Verdict {
+  seconds: number;
+  /** Stopped at the time limit before it finished. */
+  stopped: boolean;
+  validLogs: string[];
+}
+
+/**
+ * Runs a validator with --verbose and reads its verdict: every file it names must be valid. With
+ * `limitSeconds` it is stopped then, and the files it printed by then count.
+ */
+async function timeValidator(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  limitSeconds = 900,
+): Promise<Verdict> {
+  const started = performance.now();
+  const result = await run(command, [...args, '--verbose'], { env, timeoutMs: limitSeconds * 1000 });
+  const seconds = (performance.now() - started) / 1000;
+  const stopped = result.code === null;
+  const what = `${command} ${args.join(' ')}`;
+  if ((!stopped && result.code !== 0) || result.stderr.trim() !== '')
+    throw new Error(`${what} exited ${result.code}:\n${result.stdout.slice(-2000)}\n${result.stderr}`);
+  const validLogs = [...result.stdout.matchAll(/^Log file\ts3:\/\/[^/]+\/(\S+)\tvalid$/gm)].map(
+    (m) => m[1] as string,
+  );
+  const summary = /^(\d+)\/(\d+) log files valid$/m.exec(result.stdout);
+  if (!stopped && (summary?.[1] !== summary?.[2] || Number(summary?.[1]) !== validLogs.length))
+    throw new Error(`${what}: unexpected summary:\n${result.stdout.slice(-2000)}`);
+  return { seconds, stopped, validLogs };
+}
+
+function rateOf(seconds: number, files: number, bytes: number): ToolRate {
+  return { seconds, files, bytes, filesPerSecond: files / seconds, mbPerSecond: bytes / 1e6 / seconds };
+}
+
+function rateOfVerdict(verdict: Verdict, sizes: ReadonlyMap<string, number>): ToolRate {
+  let bytes = 0;
+  for (const key of verdict.validLogs) {
+    const size = sizes.get(key);
+    if (size === undefined) throw new Error(`validator named a log file the trail does not hold: ${key}`);
+    bytes += size;
+  }
+  return rateOf(verdict.seconds, verdict.validLogs.length, bytes);
+}
+
+export async function benchValidate(options: {
+  files: number;
+  awsMaxSeconds: number;
+}): Promise<ValidateResult> {
+  return inTempDir('opentrail-bench-validate-', (work) => measure(work, options));
+}
+
+async function measure(
+  work: string,
+  options: { files: number; awsMaxSeconds: number },
+): Promise<ValidateResult> {
+  const dataDir = join(work, 'data');
+  const plainDir = join(work, 'plain');
+  const s3Dir = join(work, 's3rver');
+  for (const dir of [dataDir, plainDir, s3Dir]) mkdirSync(dir);
+
+  const s3rver = await S3rverProcess.start(s3Dir);
+  const endpoint = s3rver.endpoint;
+  const s3 = new S3Client({
+    endpoint,
+    region: REGION,
+    forcePathStyle: true,
+    credentials: S3RVER_CREDENTIALS,
+  });
+  let server: ChildServer | undefined;
+  try {
+    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    const bucket = new Bucket(s3);
+    // The server reaches s3rver through the standard credential chain.
+    const serverEnv = {
+      ...process.env,
+      AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+    };
+    const args = ['--account-id', INVICTUS_ACCOUNT, '--s3-endpoint', endpoint];
+    const startMs = Date.now() - 60_000;
+    const buildStarted = performance.now();
+    server = await spawnServer(
+      dataDir,
+      [
+        ...args,
+        '--log-file-max-bytes',
+        String(LOG_FILE_MAX_BYTES),
+        '--delivery-interval',
+        '1',
+        '--digest-interval',
+        String(DIGEST_INTERVAL_SECONDS),
+      ],
+      serverEnv,
+    );
+    // Both validators read s3rver with the OpenTrail profile's key.
+    const credentials = await resolveCredentials(dataDir);
+    await s3rver.allow(credentials);
+
+    const cloudTrail = new CloudTrailClient({ endpoint: server.url, region: REGION, credentials });
+    try {
+      // OpenTrail's defaults: all regions, log file validation on.
+      await cloudTrail.send(new CreateTrailCommand({ Name: TRAIL, S3BucketName: BUCKET }));
+      await cloudTrail.send(new StartLoggingCommand({ Name: TRAIL }));
+    } finally {
+      cloudTrail.destroy();
+    }
+    const logs = await fillTrail(server, bucket, options.files);
+    const buildSeconds = (performance.now() - buildStarted) / 1000;
+    await stop(server);
+    server = await spawnServer(
+      dataDir,
+      [...args, '--delivery-interval', '3600', '--digest-interval', '3600'],
+      serverEnv,
+    );
+    await waitQuiet(bucket);
+
+    // Every log file decompressed, for sha256sum and to weigh what each validator checked.
+    const sizes = new Map<string, number>();
+    const plainPaths: string[] = [];
+    for (const [n, key] of logs.entries()) {
+      const plain = gunzipSync((await bucket.get(key)).body);
+      sizes.set(key, plain.length);
+      const path = join(plainDir, `${n}.json`);
+      await writeFile(path, plain);
+      plainPaths.push(path);
+    }
+    const uncompressedBytes = [...sizes.values()].reduce((a, b) => a + b, 0);
+
+    const url = server.url;
+    const env = { ...awsEnvFor(server, REGION), AWS_ENDPOINT_URL_S3: endpoint };
+    const common = ['--trail-arn', TRAIL_ARN, '--start-time', isoSeconds(startMs)];
+    const opentrail = (extra: string[]): Promise<Verdict> =>
+      timeValidator(
+        process.execPath,
+        [BIN, 'validate', ...common, '--endpoint-url', url, '--data-dir', dataDir, ...extra],
+        env,
+      );
+
+    // 1. opentrail validate, reading s3rver.
+    const s3Verdict = await opentrail(['--s3-endpoint', endpoint]);
+    if (s3Verdict.validLogs.length !== logs.length)
+      throw new Error(`opentrail validate found ${s3Verdict.validLogs.length} of ${logs.length} log files`);
+    const opentrailS3 = rateOfVerdict(s3Verdict, sizes);
+
+    // 2. AWS CLI v1 on the whole trail, or on what it checks before the time limit.
+    const aws = await timeValidator(
+      AWS_CLI_V1,
+      ['cloudtrail', 'validate-logs', ...common, '--endpoint-url', url, '--region', REGION],
+      // Unbuffered: when the limit stops it, every file it checked has been printed.
+      { ...env, PYTHONUNBUFFERED: '1' },
+      options.awsMaxSeconds,
+    );
+    if (!aws.stopped && aws.validLogs.length !== logs.length)
+      throw new Error(
+        `aws cloudtrail validate-logs found ${aws.validLogs.length} of ${logs.length} log files`,
+      );
+    const awsCli = rateOfVerdict(aws, sizes);
+
+    // 3. sha256sum over the uncompressed bytes (xargs: the paths overflow one command line).
+    const hashStarted = performance.now();
+    const hashed = await run('xargs', ['-0', 'sha256sum'], {
+      input: plainPaths.join('\0'),
+      timeoutMs: 600_000,
+    });
+    const hashSeconds = (performance.now() - hashStarted) / 1000;
+    if (hashed.code !== 0 || hashed.stdout.trim().split('\n').length !== plainPaths.length)
+      throw new Error(`sha256sum failed (${hashed.code}): ${hashed.stderr}`);
+    const sha256sum = rateOf(hashSeconds, plainPaths.length, uncompressedBytes);
+
+    // 4. opentrail validate on a copy of the bucket in the embedded store's layout (metadata
+    // kept: digests carry their signature there). <data-dir>/buckets/<bucket> now exists, so
+    // `opentrail validate` reads it instead of s3rver.
+    const bucketsDir = join(dataDir, 'buckets');
+    await LocalDirObjectStore.createBucket(bucketsDir, BUCKET);
+    const local = new LocalDirObjectStore(bucketsDir, BUCKET);
+    for (const key of await bucket.listTrail()) {
+      const { body, metadata } = await bucket.get(key);
+      await local.put(key, body, { metadata });
+    }
+    const localVerdict = await opentrail([]);
+    if (localVerdict.validLogs.length !== logs.length)
+      throw new Error(
+        `opentrail validate (local) found ${localVerdict.validLogs.length} of ${logs.length} log files`,
+      );
+    const opentrailLocal = rateOfVerdict(localVerdict, sizes);
+
+    return {
+      files: logs.length,
+      digests: (await bucket.list(DIGEST_FOLDER)).length,
+      uncompressedBytes,
+      buildSeconds,
+      opentrailS3,
+      opentrailLocal,
+      awsCli: { ...awsCli, stoppedAtLimit: aws.stopped },
+      sha256sum,
+      ratioVsAwsCli: opentrailS3.filesPerSecond / awsCli.filesPerSecond,
+      ratioVsSha256sum: opentrailS3.mbPerSecond / sha256sum.mbPerSecond,
+      localRatioVsSha256sum: opentrailLocal.mbPerSecond / sha256sum.mbPerSecond,
+    };
+  } finally {
+    if (server) await stop(server);
+    s3.destroy();
+    await s3rver.close();
+  }
+}
