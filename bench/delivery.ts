@@ -15,10 +15,10 @@
  * watcher takes next to no CPU from the server while it delivers (both share the machine), and
  * their eventIDs are found by substring search (each sample record holds one `"eventID":"`).
  */
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { freshSampleRecords, inTempDir, percentile, stopServer } from './shared.ts';
+
 import { open, readFile, readdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
@@ -26,7 +26,7 @@ import { gunzipSync, gzip as gzipCallback } from 'node:zlib';
 import { CloudTrailClient, CreateTrailCommand, StartLoggingCommand } from '@aws-sdk/client-cloudtrail';
 import { RecordClient, resolveCredentials } from '../src/cli/client.ts';
 import { LocalDirObjectStore } from '../src/objects/index.ts';
-import { INVICTUS_ACCOUNT, SAMPLES, spawnServer, type ChildServer } from '../test/helpers/server.ts';
+import { INVICTUS_ACCOUNT, spawnServer, type ChildServer } from '../test/helpers/server.ts';
 
 const gzip = promisify(gzipCallback);
 const BUCKET = 'bench';
@@ -65,48 +65,8 @@ export interface ThroughputResult {
   ratio: number;
 }
 
-function loadTemplates(): Record<string, unknown>[] {
-  const dir = join(SAMPLES, 'invictus-ir-aws_dataset');
-  const templates: Record<string, unknown>[] = [];
-  for (const name of readdirSync(dir).sort()) {
-    templates.push(
-      ...(JSON.parse(readFileSync(join(dir, name), 'utf8')) as { Records: Record<string, unknown>[] })
-        .Records,
-    );
-  }
-  return templates;
-}
-
-/** Real sample records (account 123837392027, us-east-1, all management events) with fresh IDs. */
-function makeRecords(total: number): { ids: string[]; texts: string[] } {
-  const templates = loadTemplates();
-  const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-  const ids: string[] = [];
-  const texts: string[] = [];
-  for (let i = 0; i < total; i++) {
-    const id = randomUUID();
-    ids.push(id);
-    texts.push(JSON.stringify({ ...templates[i % templates.length], eventID: id, eventTime: now }));
-  }
-  return { ids, texts };
-}
-
-/** Runs `run` with a fresh temporary directory and removes it afterwards, whatever happens. */
-async function inTempDir<T>(prefix: string, run: (dir: string) => Promise<T>): Promise<T> {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  try {
-    return await run(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 function bodyOf(texts: string[]): string {
   return `{"Records":[${texts.join(',')}]}`;
-}
-
-function percentile(sorted: ArrayLike<number>, p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
 interface DeliveredFile {
@@ -228,11 +188,6 @@ async function startTrail(server: ChildServer): Promise<void> {
   }
 }
 
-async function stop(server: ChildServer): Promise<void> {
-  server.child.kill('SIGTERM');
-  await server.exited;
-}
-
 async function sendAll(client: RecordClient, body: string): Promise<number> {
   const response = await client.send(body);
   if (response.failed.length > 0)
@@ -257,7 +212,7 @@ async function measureLatency(
     await startTrail(server);
     const client = new RecordClient(server.url, 'us-east-1', await resolveCredentials(dataDir));
     const batches = Math.max(1, Math.round((options.eventsPerSecond * options.seconds) / options.batchSize));
-    const { ids, texts } = makeRecords(batches * options.batchSize);
+    const { ids, texts } = freshSampleRecords(batches * options.batchSize);
     const bodies: string[] = [];
     for (let b = 0; b < batches; b++) {
       bodies.push(bodyOf(texts.slice(b * options.batchSize, (b + 1) * options.batchSize)));
@@ -281,7 +236,7 @@ async function measureLatency(
     };
 
     // Warm up the connection pool and the server's JIT on a small batch not counted.
-    await sendAll(client, bodyOf(makeRecords(options.batchSize).texts));
+    await sendAll(client, bodyOf(freshSampleRecords(options.batchSize).texts));
 
     const watcher = new BucketWatcher(join(dataDir, 'buckets', BUCKET));
     watcher.start();
@@ -327,7 +282,7 @@ async function measureLatency(
       files: watcher.files,
     };
   } finally {
-    await stop(server);
+    await stopServer(server);
   }
 }
 
@@ -365,7 +320,7 @@ async function measureThroughput(dataDir: string, options: { events: number }): 
   try {
     await startTrail(server);
     // The backlog: recorded while the trail logs, with no round due for an hour.
-    const { ids, texts } = makeRecords(options.events);
+    const { ids, texts } = freshSampleRecords(options.events);
     const client = new RecordClient(server.url, 'us-east-1', await resolveCredentials(dataDir));
     let next = 0;
     await Promise.all(
@@ -377,7 +332,7 @@ async function measureThroughput(dataDir: string, options: { events: number }): 
         }
       }),
     );
-    await stop(server);
+    await stopServer(server);
 
     const watcher = new BucketWatcher(join(dataDir, 'buckets', BUCKET));
     const pending = new Set(ids);
@@ -407,7 +362,7 @@ async function measureThroughput(dataDir: string, options: { events: number }): 
     } finally {
       await watcher.stop();
     }
-    await stop(server);
+    await stopServer(server);
 
     const deliveredSeconds = (doneMs - listeningMs) / 1000;
     const base = await inTempDir('opentrail-bench-delivery-baseline-', (dir) =>
@@ -429,6 +384,6 @@ async function measureThroughput(dataDir: string, options: { events: number }): 
       ratio: deliveredPerSecond / baselinePerSecond,
     };
   } finally {
-    if (server.child.exitCode === null && server.child.signalCode === null) await stop(server);
+    if (server.child.exitCode === null && server.child.signalCode === null) await stopServer(server);
   }
 }

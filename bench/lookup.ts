@@ -4,6 +4,7 @@
  * The history is seeded straight into the embedded database with one INSERT … SELECT (seeding is
  * not what is measured), laid out as appends arrive: event time grows with sequence number.
  */
+import { percentile } from './shared.ts';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -72,10 +73,6 @@ export async function seed(dataDir: string, events: number, nowMs: number): Prom
   await c.run('CHECKPOINT');
   c.closeSync();
   db.close();
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 }
 
 export async function benchLookup(options: { events: number; requests: number }): Promise<LookupResult> {

@@ -18,11 +18,12 @@
  * log file is listed by a digest it restarts with hour-long intervals, so nothing writes to the
  * bucket while the tools read it (s3rver's PUT is not atomic).
  */
+import { freshSampleRecords, inTempDir, stopServer } from './shared.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+
+import { mkdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -36,7 +37,6 @@ import {
   BIN,
   INVICTUS_ACCOUNT,
   REPO_ROOT,
-  SAMPLES,
   awsEnvFor,
   spawnServer,
   type ChildServer,
@@ -81,32 +81,6 @@ export interface ValidateResult {
   ratioVsSha256sum: number;
   /** opentrail validate (local copy) MB/s over sha256sum's. */
   localRatioVsSha256sum: number;
-}
-
-/** Runs `run` with a fresh temporary directory and removes it afterwards, whatever happens. */
-async function inTempDir<T>(prefix: string, run: (dir: string) => Promise<T>): Promise<T> {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  try {
-    return await run(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** Real sample records (account 123837392027, us-east-1, management events) with fresh IDs. */
-function makeRecords(total: number): string[] {
-  const dir = join(SAMPLES, 'invictus-ir-aws_dataset');
-  const templates: Record<string, unknown>[] = [];
-  for (const name of readdirSync(dir).sort()) {
-    templates.push(
-      ...(JSON.parse(readFileSync(join(dir, name), 'utf8')) as { Records: Record<string, unknown>[] })
-        .Records,
-    );
-  }
-  const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-  return Array.from({ length: total }, (_, i) =>
-    JSON.stringify({ ...templates[i % templates.length], eventID: randomUUID(), eventTime: now }),
-  );
 }
 
 function isoSeconds(ms: number): string {
@@ -261,7 +235,7 @@ async function fillTrail(server: ChildServer, bucket: Bucket, files: number): Pr
   let logs: string[] = [];
   for (let round = 0; logs.length < files; round++) {
     if (round >= 5) throw new Error(`only ${logs.length} log files after ${round} rounds of recording`);
-    await record(client, makeRecords(Math.max(100, (files - logs.length) * 6)));
+    await record(client, freshSampleRecords(Math.max(100, (files - logs.length) * 6)).texts);
     const deadline = performance.now() + 120_000;
     let stableSince = performance.now();
     let last = -1;
@@ -296,12 +270,6 @@ async function waitQuiet(bucket: Bucket): Promise<void> {
     if (now === before) return;
     before = now;
   }
-}
-
-async function stop(server: ChildServer): Promise<void> {
-  if (server.child.exitCode !== null || server.child.signalCode !== null) return;
-  server.child.kill('SIGTERM');
-  await server.exited;
 }
 
 interface Verdict {
@@ -415,7 +383,7 @@ async function measure(
     }
     const logs = await fillTrail(server, bucket, options.files);
     const buildSeconds = (performance.now() - buildStarted) / 1000;
-    await stop(server);
+    await stopServer(server);
     server = await spawnServer(
       dataDir,
       [...args, '--delivery-interval', '3600', '--digest-interval', '3600'],
@@ -507,7 +475,7 @@ async function measure(
       localRatioVsSha256sum: opentrailLocal.mbPerSecond / sha256sum.mbPerSecond,
     };
   } finally {
-    if (server) await stop(server);
+    if (server) await stopServer(server);
     s3.destroy();
     await s3rver.close();
   }
