@@ -325,6 +325,16 @@ async function forgeLogFile(objects: Objects, digest: StoredDigest): Promise<{ k
   return { key, plain };
 }
 
+/** What AWS's validator reports when one log file fails: its line, and that file not valid. */
+function invalidLog(objects: Objects, key: string, status: string): Tampering {
+  return { errors: [objects.line('Log', key, status)], invalidDigests: [], invalidLogs: [key] };
+}
+
+/** What AWS's validator reports when one digest fails: its line, and that digest not valid. */
+function invalidDigest(objects: Objects, key: string, status: string): Tampering {
+  return { errors: [objects.line('Digest', key, status)], invalidDigests: [key], invalidLogs: [] };
+}
+
 const TAMPER_CASES: TamperCase[] = [
   {
     trail: 'log-modified',
@@ -332,11 +342,7 @@ const TAMPER_CASES: TamperCase[] = [
     title: "a log file rewritten with different content: INVALID: hash value doesn't match",
     async tamper(objects, middle) {
       const { key } = await forgeLogFile(objects, middle);
-      return {
-        errors: [objects.line('Log', key, "INVALID: hash value doesn't match")],
-        invalidDigests: [],
-        invalidLogs: [key],
-      };
+      return invalidLog(objects, key, "INVALID: hash value doesn't match");
     },
   },
   {
@@ -347,11 +353,7 @@ const TAMPER_CASES: TamperCase[] = [
       const key = middle.digest.logFiles[0]?.s3Object;
       assert.ok(key);
       await objects.delete(key);
-      return {
-        errors: [objects.line('Log', key, 'INVALID: not found')],
-        invalidDigests: [],
-        invalidLogs: [key],
-      };
+      return invalidLog(objects, key, 'INVALID: not found');
     },
   },
   {
@@ -366,11 +368,7 @@ const TAMPER_CASES: TamperCase[] = [
       assert.ok(entry);
       entry.hashValue = createHash('sha256').update(forged.plain).digest('hex');
       await objects.put(middle.key, gzipSync(JSON.stringify(edited)), middle.metadata);
-      return {
-        errors: [objects.line('Digest', middle.key, 'INVALID: signature verification failed')],
-        invalidDigests: [middle.key],
-        invalidLogs: [],
-      };
+      return invalidDigest(objects, middle.key, 'INVALID: signature verification failed');
     },
   },
   {
@@ -380,11 +378,7 @@ const TAMPER_CASES: TamperCase[] = [
     title: 'a digest without its signature metadata: INVALID: signature verification failed',
     async tamper(objects, middle) {
       await objects.put(middle.key, (await objects.get(middle.key)).body);
-      return {
-        errors: [objects.line('Digest', middle.key, 'INVALID: signature verification failed')],
-        invalidDigests: [middle.key],
-        invalidLogs: [],
-      };
+      return invalidDigest(objects, middle.key, 'INVALID: signature verification failed');
     },
   },
   {
@@ -398,17 +392,11 @@ const TAMPER_CASES: TamperCase[] = [
         gzipSync(JSON.stringify({ ...middle.digest, digestPublicKeyFingerprint: fingerprint })),
         middle.metadata,
       );
-      return {
-        errors: [
-          objects.line(
-            'Digest',
-            middle.key,
-            `INVALID: public key not found in region ${OTHER} for fingerprint ${fingerprint}`,
-          ),
-        ],
-        invalidDigests: [middle.key],
-        invalidLogs: [],
-      };
+      return invalidDigest(
+        objects,
+        middle.key,
+        `INVALID: public key not found in region ${OTHER} for fingerprint ${fingerprint}`,
+      );
     },
   },
   {
@@ -417,11 +405,7 @@ const TAMPER_CASES: TamperCase[] = [
     title: 'a deleted digest in the middle of the chain: INVALID: not found, the chain goes on past it',
     async tamper(objects, middle) {
       await objects.delete(middle.key);
-      return {
-        errors: [objects.line('Digest', middle.key, 'INVALID: not found')],
-        invalidDigests: [middle.key],
-        invalidLogs: [],
-      };
+      return invalidDigest(objects, middle.key, 'INVALID: not found');
     },
   },
   {

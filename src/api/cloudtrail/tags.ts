@@ -3,7 +3,7 @@
  * ARN; event data stores and channels answer ResourceNotFoundException until Lake exists.
  */
 import { ServiceError } from '../../errors.ts';
-import { mergeTags, parseTagsList, removeTags, type Trail } from '../../trails/index.ts';
+import { mergeTags, parseTagsList, removeTags, type Tag, type Trail } from '../../trails/index.ts';
 import { expectArray, optionalString, requireString } from '../input.ts';
 import type { OperationContext } from './operation.ts';
 
@@ -43,26 +43,31 @@ function trailOfResource(resourceId: string, ctx: OperationContext): Trail {
   return trail;
 }
 
-export async function addTags(
+/** AddTags and RemoveTags: the same input, a different change to the trail's tags. */
+async function changeTags(
   input: Record<string, unknown>,
   ctx: OperationContext,
+  change: (current: Tag[], given: Tag[]) => Tag[],
 ): Promise<Record<string, unknown>> {
   const resourceId = requireString(input.ResourceId, 'ResourceId');
   const tags = parseTagsList(input.TagsList ?? [], 'TagsList');
   const trail = trailOfResource(resourceId, ctx);
-  await ctx.trails.update(trail.arn, (t) => ({ ...t, tags: mergeTags(t.tags, tags) }));
+  await ctx.trails.update(trail.arn, (t) => ({ ...t, tags: change(t.tags, tags) }));
   return {};
 }
 
-export async function removeTagsOperation(
+export function addTags(
   input: Record<string, unknown>,
   ctx: OperationContext,
 ): Promise<Record<string, unknown>> {
-  const resourceId = requireString(input.ResourceId, 'ResourceId');
-  const tags = parseTagsList(input.TagsList ?? [], 'TagsList');
-  const trail = trailOfResource(resourceId, ctx);
-  await ctx.trails.update(trail.arn, (t) => ({ ...t, tags: removeTags(t.tags, tags) }));
-  return {};
+  return changeTags(input, ctx, mergeTags);
+}
+
+export function removeTagsOperation(
+  input: Record<string, unknown>,
+  ctx: OperationContext,
+): Promise<Record<string, unknown>> {
+  return changeTags(input, ctx, removeTags);
 }
 
 export function listTags(
