@@ -26,6 +26,8 @@ export interface Config {
   keyRotationDays: number;
   /** SNS topic names mapped to the HTTP(S) endpoints that receive their notifications. */
   snsTopics: Record<string, string>;
+  /** Longest a Lake query runs before it is stopped as TIMED_OUT (AWS: about one hour). */
+  queryTimeoutSeconds: number;
 }
 
 export const DEFAULT_PORT = 4599;
@@ -36,6 +38,7 @@ export const DEFAULT_DELIVERY_INTERVAL_SECONDS = 60;
 export const DEFAULT_LOG_FILE_MAX_BYTES = 32 * 1024 * 1024;
 export const DEFAULT_DIGEST_INTERVAL_SECONDS = 3600;
 export const DEFAULT_KEY_ROTATION_DAYS = 30;
+export const DEFAULT_QUERY_TIMEOUT_SECONDS = 3600;
 
 export class ConfigError extends Error {}
 
@@ -55,6 +58,7 @@ export function validateConfig(input: Partial<Config>): Config {
     snsTopics: input.snsTopics ?? {},
     digestIntervalSeconds: input.digestIntervalSeconds ?? DEFAULT_DIGEST_INTERVAL_SECONDS,
     keyRotationDays: input.keyRotationDays ?? DEFAULT_KEY_ROTATION_DAYS,
+    queryTimeoutSeconds: input.queryTimeoutSeconds ?? DEFAULT_QUERY_TIMEOUT_SECONDS,
     ...(input.accountId !== undefined ? { accountId: input.accountId } : {}),
   };
   if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) {
@@ -81,6 +85,9 @@ export function validateConfig(input: Partial<Config>): Config {
   }
   if (!Number.isFinite(config.keyRotationDays) || config.keyRotationDays <= 0) {
     throw new ConfigError(`--key-rotation-days must be more than 0, got ${config.keyRotationDays}`);
+  }
+  if (!Number.isFinite(config.queryTimeoutSeconds) || config.queryTimeoutSeconds < 1) {
+    throw new ConfigError(`--query-timeout must be at least 1 second, got ${config.queryTimeoutSeconds}`);
   }
   if (!Number.isInteger(config.logFileMaxBytes) || config.logFileMaxBytes < 1024) {
     throw new ConfigError(

@@ -20,10 +20,13 @@ import {
   DuckDbDatabase,
   DuckDbDigestJournal,
   DuckDbEventStore,
+  DuckDbLakeStore,
   DuckDbSigningKeyStore,
   DuckDbTrailStore,
 } from './store/index.ts';
 import { TrailRegistry, organizationAccounts } from './trails/index.ts';
+import { EventDataStoreRegistry, LakeIngestion, QueryService, DEFAULT_QUERY_OPTIONS } from './query/index.ts';
+import { DuckDbLakeQueryEngine } from './store/duckdb/duckdb-lake-query-engine.ts';
 
 export interface RunningServer {
   url: string;
@@ -110,6 +113,25 @@ export async function startServer(
     },
   );
 
+  const lakeStore = await DuckDbLakeStore.open(db);
+  const lakeRegistry = await EventDataStoreRegistry.open(lakeStore);
+  const orgAccountsOf = (accountId: string): ReadonlySet<string> | undefined => {
+    const org = organizations.organizationOf(accountId);
+    return org && org.managementAccountId === accountId ? organizationAccounts(org) : undefined;
+  };
+  const ingestion = new LakeIngestion({
+    events: store,
+    registry: lakeRegistry,
+    organizationAccounts: orgAccountsOf,
+    logger,
+    now,
+  });
+  const queryEngine = await DuckDbLakeQueryEngine.open(db);
+  const queries = await QueryService.open(
+    { lake: lakeStore, registry: lakeRegistry, engine: queryEngine, logger, now },
+    { ...DEFAULT_QUERY_OPTIONS, timeoutMs: config.queryTimeoutSeconds * 1000 },
+  );
+
   // Keys load once the port is known (the config file written for the CLI names the endpoint);
   // until then every request is answered 'unknown key'.
   const authenticator = new Authenticator([]);
@@ -134,6 +156,12 @@ export async function startServer(
     notifier,
     organizations,
     signingKeys,
+    lake: {
+      registry: lakeRegistry,
+      ingestion,
+      queries,
+      checkDeletable: () => undefined,
+    },
   });
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject);
@@ -165,6 +193,7 @@ export async function startServer(
   delivery.start();
   delivery.wake();
   digests.start();
+  ingestion.start();
 
   const purge = async (): Promise<void> => {
     try {
@@ -196,8 +225,11 @@ export async function startServer(
         });
         await delivery.close();
         await digests.close();
+        await ingestion.stop();
         await parsers.close();
         await store.close();
+        lakeStore.close();
+        queryEngine.close();
         db.close();
       })();
       return closing;

@@ -30,15 +30,30 @@ export class NextTokenCodec {
   }
 
   decode(token: string, scope: string): PagePosition {
+    const [t, s, m] = JSON.parse(this.verified(token, scope)) as [number, string, string];
+    return { eventTimeMs: t, seq: BigInt(s), maxSeq: BigInt(m) };
+  }
+
+  /** The token's body once its MAC checks out for this scope; InvalidNextTokenException otherwise. */
+  private verified(token: string, scope: string): string {
     const dot = token.indexOf('.');
-    if (dot < 0 || token.length > 512) throw new ServiceError('InvalidNextTokenException', INVALID);
+    if (dot < 0 || token.length > 1000) throw new ServiceError('InvalidNextTokenException', INVALID);
     const body = token.slice(0, dot);
     const given = Buffer.from(token.slice(dot + 1), 'base64url');
     const expected = this.mac(body, scope);
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
       throw new ServiceError('InvalidNextTokenException', INVALID);
     }
-    const [t, s, m] = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as [number, string, string];
-    return { eventTimeMs: t, seq: BigInt(s), maxSeq: BigInt(m) };
+    return Buffer.from(body, 'base64url').toString('utf8');
+  }
+
+  /** A token for list operations that page by a plain position (an offset or the last key seen). */
+  encodeKey(key: string, scope: string): string {
+    const body = Buffer.from(key, 'utf8').toString('base64url');
+    return `${body}.${this.mac(body, scope).toString('base64url')}`;
+  }
+
+  decodeKey(token: string, scope: string): string {
+    return this.verified(token, scope);
   }
 }

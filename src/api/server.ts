@@ -11,7 +11,18 @@ import { ServiceError, isServiceError } from '../errors.ts';
 import type { Authenticator, AuthenticatedCall } from '../iam/index.ts';
 import { apiCallEvent, camelCaseKeys, type GroupCommitter, type ParsePool } from '../ingest/index.ts';
 import type { EventStore } from '../store/index.ts';
+import {
+  createEventDataStore,
+  deleteEventDataStore,
+  getEventDataStore,
+  listEventDataStores,
+  restoreEventDataStore,
+  startEventDataStoreIngestion,
+  stopEventDataStoreIngestion,
+  updateEventDataStore,
+} from './cloudtrail/event-data-stores.ts';
 import { lookupEvents } from './cloudtrail/lookup-events.ts';
+import { cancelQuery, describeQuery, getQueryResults, listQueries, startQuery } from './cloudtrail/queries.ts';
 import { listPublicKeys } from './cloudtrail/public-keys.ts';
 import type { OperationContext, OperationHandler } from './cloudtrail/operation.ts';
 import { addTags, listTags, removeTagsOperation } from './cloudtrail/tags.ts';
@@ -47,6 +58,7 @@ export interface ApiDeps {
   notifier: OperationContext['notifier'];
   organizations: OperationContext['organizations'];
   signingKeys: OperationContext['signingKeys'];
+  lake: OperationContext['lake'];
 }
 
 /** The largest CloudTrail API request body accepted. */
@@ -73,6 +85,19 @@ const HANDLERS: Partial<Record<string, OperationHandler>> = {
   RemoveTags: removeTagsOperation,
   ListTags: listTags,
   ListPublicKeys: listPublicKeys,
+  CreateEventDataStore: createEventDataStore,
+  GetEventDataStore: getEventDataStore,
+  ListEventDataStores: listEventDataStores,
+  UpdateEventDataStore: updateEventDataStore,
+  DeleteEventDataStore: deleteEventDataStore,
+  RestoreEventDataStore: restoreEventDataStore,
+  StartEventDataStoreIngestion: startEventDataStoreIngestion,
+  StopEventDataStoreIngestion: stopEventDataStoreIngestion,
+  StartQuery: startQuery,
+  DescribeQuery: describeQuery,
+  GetQueryResults: getQueryResults,
+  ListQueries: listQueries,
+  CancelQuery: cancelQuery,
 };
 
 export function createApiServer(deps: ApiDeps): Server {
@@ -211,6 +236,7 @@ async function handleCloudTrailCall(
       notifier: deps.notifier,
       organizations: deps.organizations,
       signingKeys: deps.signingKeys,
+      lake: deps.lake,
       onRecorded: (fn) => afterRecorded.push(fn),
     });
   } catch (error) {

@@ -17,13 +17,13 @@ import {
   DEFAULT_DELIVERY_INTERVAL_SECONDS,
   DEFAULT_DIGEST_INTERVAL_SECONDS,
   DEFAULT_KEY_ROTATION_DAYS,
+  DEFAULT_QUERY_TIMEOUT_SECONDS,
   DEFAULT_LOG_FILE_MAX_BYTES,
   DEFAULT_REGION,
   parseSnsTopicOption,
   validateConfig,
   type Config,
 } from '../config.ts';
-import { startServer } from '../main.ts';
 import {
   OrganizationError,
   addOrganizationAccount,
@@ -148,6 +148,12 @@ export function buildProgram(): Command {
       Number,
       DEFAULT_KEY_ROTATION_DAYS,
     )
+    .option(
+      '--query-timeout <seconds>',
+      'longest a Lake query runs before it is stopped (TIMED_OUT)',
+      Number,
+      DEFAULT_QUERY_TIMEOUT_SECONDS,
+    )
     .option('--s3', 'keep trail buckets on AWS S3 (standard AWS credential chain)')
     .option('--s3-endpoint <url>', 'keep trail buckets on this S3-compatible server (implies --s3)')
     .option('--s3-region <region>', 'region for S3 requests (default: AWS_REGION or --region)')
@@ -180,15 +186,26 @@ export function buildProgram(): Command {
         > & {
           deliveryInterval: number;
           digestInterval: number;
+          queryTimeout: number;
           s3?: boolean;
           s3Endpoint?: string;
           s3Region?: string;
           snsTopic: string[];
         },
       ) => {
-        const { deliveryInterval, digestInterval, s3, s3Endpoint, s3Region, snsTopic, ...rest } = opts;
+        const {
+          deliveryInterval,
+          digestInterval,
+          queryTimeout,
+          s3,
+          s3Endpoint,
+          s3Region,
+          snsTopic,
+          ...rest
+        } = opts;
         const config = validateConfig({
           ...rest,
+          queryTimeoutSeconds: queryTimeout,
           deliveryIntervalSeconds: deliveryInterval,
           digestIntervalSeconds: digestInterval,
           objectStore:
@@ -201,6 +218,8 @@ export function buildProgram(): Command {
               : { kind: 'local' },
           snsTopics: Object.fromEntries(snsTopic.map(parseSnsTopicOption)),
         });
+        // Loaded here, not on import: the other commands need none of the server (DuckDB, the API).
+        const { startServer } = await import('../main.ts');
         const server = await startServer(config);
         console.log(
           `OpenTrail listening on ${server.url} (account ${server.accountId}, data in ${server.dataDir})`,

@@ -4,3 +4,4 @@ export { DuckDbEventStore } from './duckdb/duckdb-event-store.ts';
 export { DuckDbTrailStore } from './duckdb/duckdb-trail-store.ts';
 export { DuckDbSigningKeyStore } from './duckdb/duckdb-signing-key-store.ts';
 export { DuckDbDigestJournal } from './duckdb/duckdb-digest-journal.ts';
+export { DuckDbLakeStore, consumerOf as lakeConsumerOf } from './duckdb/duckdb-lake-store.ts';

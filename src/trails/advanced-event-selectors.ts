@@ -68,6 +68,12 @@ export const TRAIL_EVENT_CATEGORIES = ['Management', 'Data', 'NetworkActivity'] 
 type TrailCategory = (typeof TRAIL_EVENT_CATEGORIES)[number];
 /** Categories API_AdvancedFieldSelector allows only on event data stores. */
 const EVENT_DATA_STORE_CATEGORIES = ['Insight', 'ConfigurationItem', 'Evidence', 'ActivityAuditLog'];
+/** Event data store categories OpenTrail fills: AWS events from the log, and outside events from channels. */
+export const EVENT_DATA_STORE_SUPPORTED_CATEGORIES = [...TRAIL_EVENT_CATEGORIES, 'ActivityAuditLog'] as const;
+type SelectorCategory = (typeof EVENT_DATA_STORE_SUPPORTED_CATEGORIES)[number];
+
+/** What the selectors configure: a trail, or an event data store (which allows more fields and categories). */
+export type SelectorTarget = 'trail' | 'eventDataStore';
 
 interface FieldRule {
   operators: readonly Operator[];
@@ -109,14 +115,38 @@ const FIELD_RULES: Record<TrailCategory, Record<string, FieldRule>> = {
   },
 };
 
-const REQUIRED_FIELDS: Record<TrailCategory, string[]> = {
+/**
+ * Event data stores add, for management events, the fields API_AdvancedFieldSelector lists as
+ * "for event data stores only"; outside events (ActivityAuditLog) are selected by category alone.
+ */
+const EVENT_DATA_STORE_FIELD_RULES: Record<SelectorCategory, Record<string, FieldRule>> = {
+  ...FIELD_RULES,
+  Management: {
+    ...FIELD_RULES.Management,
+    eventName: ANY_VALUE_RULE,
+    eventType: ANY_VALUE_RULE,
+    sessionCredentialFromConsole: { operators: ['Equals', 'NotEquals'], values: ['true'] },
+    'userIdentity.arn': ANY_VALUE_RULE,
+  },
+  ActivityAuditLog: { eventCategory: EVENT_CATEGORY_RULE },
+};
+
+function fieldRules(target: SelectorTarget): Partial<Record<SelectorCategory, Record<string, FieldRule>>> {
+  return target === 'trail' ? FIELD_RULES : EVENT_DATA_STORE_FIELD_RULES;
+}
+
+const REQUIRED_FIELDS: Record<SelectorCategory, string[]> = {
   Management: [],
   Data: ['resources.type'],
   NetworkActivity: ['eventSource'],
+  ActivityAuditLog: [],
 };
 
 export const SELECTOR_FIELDS: readonly string[] = [
   ...new Set(TRAIL_EVENT_CATEGORIES.flatMap((c) => Object.keys(FIELD_RULES[c]))),
+];
+const EVENT_DATA_STORE_SELECTOR_FIELDS: readonly string[] = [
+  ...new Set(Object.values(EVENT_DATA_STORE_FIELD_RULES).flatMap((rules) => Object.keys(rules))),
 ];
 
 export function invalidEventSelectors(message: string): ServiceError {
@@ -154,7 +184,7 @@ function parseOperatorValues(raw: unknown, path: string): string[] | undefined {
   return values;
 }
 
-function parseFieldSelector(raw: unknown, path: string): AdvancedFieldSelector {
+function parseFieldSelector(raw: unknown, path: string, target: SelectorTarget): AdvancedFieldSelector {
   const object = expectObject(raw, path);
   const field = requireString(object.Field, `${path}.Field`, 'InvalidEventSelectorsException');
   if (field.length > MAX_FIELD_LENGTH || !FIELD_PATTERN.test(field)) {
@@ -162,9 +192,10 @@ function parseFieldSelector(raw: unknown, path: string): AdvancedFieldSelector {
       `Value ${JSON.stringify(field)} for ${path}.Field is invalid; expected 1 to ${MAX_FIELD_LENGTH} letters, digits, '.', '_' or '|'.`,
     );
   }
-  if (!SELECTOR_FIELDS.includes(field)) {
+  const known = target === 'trail' ? SELECTOR_FIELDS : EVENT_DATA_STORE_SELECTOR_FIELDS;
+  if (!known.includes(field)) {
     throw invalidEventSelectors(
-      `Value ${field} for ${path}.Field is invalid. Valid values for trails are: ${list(SELECTOR_FIELDS)}.`,
+      `Value ${field} for ${path}.Field is invalid. Valid values for ${targetName(target)} are: ${list(known)}.`,
     );
   }
   const selector: AdvancedFieldSelector = { Field: field };
@@ -180,7 +211,15 @@ function parseFieldSelector(raw: unknown, path: string): AdvancedFieldSelector {
   return selector;
 }
 
-function categoryOfSelector(fields: AdvancedFieldSelector[], path: string): TrailCategory {
+function targetName(target: SelectorTarget): string {
+  return target === 'trail' ? 'trails' : 'event data stores';
+}
+
+function categoryOfSelector(
+  fields: AdvancedFieldSelector[],
+  path: string,
+  target: SelectorTarget,
+): SelectorCategory {
   const categories = fields.filter((f) => f.Field === 'eventCategory');
   if (categories.length !== 1) {
     throw invalidEventSelectors(
@@ -195,19 +234,36 @@ function categoryOfSelector(fields: AdvancedFieldSelector[], path: string): Trai
       `${path}: eventCategory takes the Equals operator with exactly one value; expected one of ${list(TRAIL_EVENT_CATEGORIES)}.`,
     );
   }
-  if ((TRAIL_EVENT_CATEGORIES as readonly string[]).includes(value)) return value as TrailCategory;
-  const why = EVENT_DATA_STORE_CATEGORIES.includes(value) ? ' (it is valid only for event data stores)' : '';
+  const valid: readonly string[] =
+    target === 'trail' ? TRAIL_EVENT_CATEGORIES : EVENT_DATA_STORE_SUPPORTED_CATEGORIES;
+  if (valid.includes(value)) return value as SelectorCategory;
+  if (target === 'eventDataStore' && EVENT_DATA_STORE_CATEGORIES.includes(value)) {
+    throw new ServiceError(
+      'UnsupportedOperationException',
+      `OpenTrail does not fill event data stores of category ${value} yet; supported categories: ${list(valid)}.`,
+    );
+  }
+  const why =
+    target === 'trail' && EVENT_DATA_STORE_CATEGORIES.includes(value)
+      ? ' (it is valid only for event data stores)'
+      : '';
   throw invalidEventSelectors(
-    `Value ${value} for eventCategory is invalid${why}. Valid values for trails are: ${list(TRAIL_EVENT_CATEGORIES)}.`,
+    `Value ${value} for eventCategory is invalid${why}. Valid values for ${targetName(target)} are: ${list(valid)}.`,
   );
 }
 
-function checkFieldAgainstRule(selector: AdvancedFieldSelector, category: TrailCategory, path: string): void {
-  const rule = FIELD_RULES[category][selector.Field];
+function checkFieldAgainstRule(
+  selector: AdvancedFieldSelector,
+  category: SelectorCategory,
+  path: string,
+  target: SelectorTarget,
+): void {
+  const rules = fieldRules(target)[category] ?? {};
+  const rule = rules[selector.Field];
   if (rule === undefined) {
     throw invalidEventSelectors(
-      `Field ${selector.Field} at ${path} is not supported for ${category} events on a trail. ` +
-        `Supported fields: ${list(Object.keys(FIELD_RULES[category]))}.`,
+      `Field ${selector.Field} at ${path} is not supported for ${category} events on ${target === 'trail' ? 'a trail' : 'an event data store'}. ` +
+        `Supported fields: ${list(Object.keys(rules))}.`,
     );
   }
   for (const op of OPERATORS) {
@@ -234,7 +290,7 @@ function checkFieldAgainstRule(selector: AdvancedFieldSelector, category: TrailC
   }
 }
 
-function checkFieldValues(selector: AdvancedFieldSelector, category: TrailCategory, path: string): void {
+function checkFieldValues(selector: AdvancedFieldSelector, category: SelectorCategory, path: string): void {
   if (selector.Field === 'resources.type') {
     const bad = valuesOf(selector).find((type) => !RESOURCE_TYPE_PATTERN.test(type));
     if (bad !== undefined) {
@@ -264,7 +320,7 @@ function checkFieldValues(selector: AdvancedFieldSelector, category: TrailCatego
   }
 }
 
-function parseSelector(raw: unknown, path: string): AdvancedEventSelector {
+function parseSelector(raw: unknown, path: string, target: SelectorTarget): AdvancedEventSelector {
   const object = expectObject(raw, path);
   const name = optionalString(object.Name, `${path}.Name`);
   if (name !== undefined && name.length > MAX_NAME_LENGTH) {
@@ -277,16 +333,16 @@ function parseSelector(raw: unknown, path: string): AdvancedEventSelector {
   }
   const fieldPath = `${path}.FieldSelectors`;
   const fields = expectArray(object.FieldSelectors, fieldPath).map((f, i) =>
-    parseFieldSelector(f, `${fieldPath}[${i}]`),
+    parseFieldSelector(f, `${fieldPath}[${i}]`, target),
   );
   if (fields.length === 0) {
     throw invalidEventSelectors(
       `${fieldPath} is an empty list; a selector needs at least the eventCategory field.`,
     );
   }
-  const category = categoryOfSelector(fields, path);
+  const category = categoryOfSelector(fields, path, target);
   fields.forEach((f, i) => {
-    checkFieldAgainstRule(f, category, `${fieldPath}[${i}]`);
+    checkFieldAgainstRule(f, category, `${fieldPath}[${i}]`, target);
     checkFieldValues(f, category, `${fieldPath}[${i}]`);
   });
   for (const required of REQUIRED_FIELDS[category]) {
@@ -301,9 +357,12 @@ function parseSelector(raw: unknown, path: string): AdvancedEventSelector {
 }
 
 /** Validates the AdvancedEventSelectors member; returns it as GetEventSelectors would. */
-export function parseAdvancedEventSelectors(raw: unknown): AdvancedEventSelector[] {
+export function parseAdvancedEventSelectors(
+  raw: unknown,
+  target: SelectorTarget = 'trail',
+): AdvancedEventSelector[] {
   const selectors = expectArray(raw, 'AdvancedEventSelectors').map((s, i) =>
-    parseSelector(s, `AdvancedEventSelectors[${i}]`),
+    parseSelector(s, `AdvancedEventSelectors[${i}]`, target),
   );
   if (selectors.length === 0) {
     throw invalidEventSelectors(
@@ -317,7 +376,7 @@ export function parseAdvancedEventSelectors(raw: unknown): AdvancedEventSelector
   if (total > MAX_ADVANCED_SELECTOR_VALUES) {
     throw invalidEventSelectors(
       `The advanced event selectors have ${total} values over all conditions; ` +
-        `a trail allows at most ${MAX_ADVANCED_SELECTOR_VALUES}.`,
+        `${target === 'trail' ? 'a trail' : 'an event data store'} allows at most ${MAX_ADVANCED_SELECTOR_VALUES}.`,
     );
   }
   return selectors;

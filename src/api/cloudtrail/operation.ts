@@ -4,6 +4,7 @@ import type { SigningKeyRing } from '../../integrity/index.ts';
 import type { ObjectStore } from '../../objects/index.ts';
 import type { EventStore } from '../../store/index.ts';
 import type { Organizations, TrailRegistry } from '../../trails/index.ts';
+import type { EventDataStore, EventDataStoreRegistry, QueryService } from '../../query/index.ts';
 import type { NextTokenCodec } from '../next-token.ts';
 
 /** What every CloudTrail operation handler gets besides its input. */
@@ -19,6 +20,7 @@ export interface OperationContext {
   notifier: DeliveryNotifierView;
   organizations: Organizations;
   signingKeys: SigningKeyRing;
+  lake: LakeContext;
   /**
    * Runs `fn` with the sequence number of this call's own self-audit event once it is durable
    * (StopLogging delivers up to and including its own event).
@@ -30,3 +32,12 @@ export type OperationHandler = (
   input: Record<string, unknown>,
   ctx: OperationContext,
 ) => Promise<Record<string, unknown>>;
+
+/** CloudTrail Lake: event data stores, their live ingestion, and queries. */
+export interface LakeContext {
+  registry: EventDataStoreRegistry;
+  ingestion: { startAtHead(store: EventDataStore): Promise<void> };
+  queries: QueryService;
+  /** Throws when something still writes into the store (a channel, a running import). */
+  checkDeletable(store: EventDataStore): void;
+}

@@ -94,7 +94,8 @@ function checkUnsupportedDestinations(kmsKeyId: string | undefined, logGroupArn:
   }
 }
 
-function checkOrganization(ctx: OperationContext): string {
+/** The caller's organization, when the caller is its management account (organization trails and stores). */
+export function checkOrganization(ctx: OperationContext, what = 'trails'): string {
   const accountId = ctx.caller.principal.accountId;
   const org = ctx.organizations.organizationOf(accountId);
   if (!org) {
@@ -106,7 +107,7 @@ function checkOrganization(ctx: OperationContext): string {
   if (org.managementAccountId !== accountId) {
     throw new ServiceError(
       'NotOrganizationMasterAccountException',
-      'You cannot configure or manage trails for an organization because this action requires being signed in with the management account.',
+      `You cannot configure or manage ${what} for an organization because this action requires being signed in with the management account.`,
     );
   }
   return org.id;

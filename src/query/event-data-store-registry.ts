@@ -1,0 +1,103 @@
+import {
+  eventDataStoreNotFound,
+  parseEventDataStoreRef,
+  PENDING_DELETION_DAYS,
+  type EventDataStore,
+} from './event-data-store.ts';
+import type { LakeStore } from './lake-store.ts';
+
+const DAY_MS = 86_400_000;
+
+export interface Caller {
+  accountId: string;
+  region: string;
+}
+
+/**
+ * The event data stores, held in memory and written through to the LakeStore. Changes run one at
+ * a time, so a read-modify-write never loses a concurrent one.
+ */
+export class EventDataStoreRegistry {
+  private readonly stores = new Map<string, EventDataStore>();
+  private chain: Promise<unknown> = Promise.resolve();
+
+  private constructor(readonly lake: LakeStore) {}
+
+  static async open(lake: LakeStore): Promise<EventDataStoreRegistry> {
+    const registry = new EventDataStoreRegistry(lake);
+    for (const store of await lake.loadStores()) registry.stores.set(store.arn, store);
+    return registry;
+  }
+
+  all(): EventDataStore[] {
+    return [...this.stores.values()];
+  }
+
+  /** The stores of an account in a region, pending deletion included, oldest first. */
+  ownedBy(caller: Caller): EventDataStore[] {
+    return this.all()
+      .filter((s) => s.accountId === caller.accountId && s.region === caller.region)
+      .sort((a, b) => a.createdMs - b.createdMs || a.arn.localeCompare(b.arn));
+  }
+
+  /** A store by ARN or ID as the caller names it; EventDataStoreNotFoundException otherwise. */
+  find(ref: string, caller: Caller): EventDataStore {
+    const parsed = parseEventDataStoreRef(ref);
+    const store = this.ownedBy(caller).find((s) => s.id === parsed.id);
+    if (
+      !store ||
+      (parsed.arn && (parsed.arn.accountId !== store.accountId || parsed.arn.region !== store.region))
+    ) {
+      throw eventDataStoreNotFound(ref);
+    }
+    return store;
+  }
+
+  /** Runs a change after every earlier one has finished. */
+  private serialize<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(fn);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Creates a store after `check` (run in turn with other changes) accepts the current set. */
+  create(
+    store: EventDataStore,
+    check: (current: EventDataStore[]) => void = () => undefined,
+  ): Promise<EventDataStore> {
+    return this.serialize(async () => {
+      check(this.all());
+      await this.lake.saveStore(store);
+      this.stores.set(store.arn, store);
+      return store;
+    });
+  }
+
+  update(
+    arn: string,
+    change: (store: EventDataStore, current: EventDataStore[]) => EventDataStore,
+  ): Promise<EventDataStore> {
+    return this.serialize(async () => {
+      const store = this.stores.get(arn);
+      if (!store) throw eventDataStoreNotFound(arn);
+      const next = change(store, this.all());
+      await this.lake.saveStore(next);
+      this.stores.set(arn, next);
+      return next;
+    });
+  }
+
+  /** Drops stores whose seven-day pending deletion has passed; returns them. */
+  expire(nowMs: number): Promise<EventDataStore[]> {
+    return this.serialize(async () => {
+      const gone = this.all().filter(
+        (s) => s.deletedMs !== undefined && nowMs - s.deletedMs >= PENDING_DELETION_DAYS * DAY_MS,
+      );
+      for (const store of gone) {
+        await this.lake.dropStore(store);
+        this.stores.delete(store.arn);
+      }
+      return gone;
+    });
+  }
+}

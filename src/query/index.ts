@@ -1,0 +1,11 @@
+export * from './event-data-store.ts';
+export { EventDataStoreRegistry, type Caller } from './event-data-store-registry.ts';
+export { LakeIngestion, DEFAULT_LAKE_INGESTION_OPTIONS, lakeConsumer } from './lake-ingestion.ts';
+export type { LakeStore, QueryRecord, StoreSize } from './lake-store.ts';
+export {
+  QueryService,
+  QueryTimedOut,
+  DEFAULT_QUERY_OPTIONS,
+  type LakeQueryEngine,
+  type ExecuteOptions,
+} from './queries.ts';

@@ -1,0 +1,171 @@
+/**
+ * Live ingestion: each CloudTrail-category event data store that is ingesting is a consumer of the
+ * event log. A round reads the events after the store's cursor, keeps those in the store's scope
+ * (its account, or its organization; its region, or all regions) that its advanced selectors
+ * select, and adds them to the store in the same transaction that moves the cursor: a crash
+ * repeats nothing and loses nothing. Retention and the end of pending deletions run here too.
+ */
+import type { Logger } from 'pino';
+import type { CloudTrailRecord } from '../events/index.ts';
+import type { EventStore, StoredEvent } from '../store/index.ts';
+import { compileAdvancedEventSelectors } from '../trails/advanced-event-selectors.ts';
+import type { EventDataStore } from './event-data-store.ts';
+import type { EventDataStoreRegistry } from './event-data-store-registry.ts';
+
+const DAY_MS = 86_400_000;
+
+export interface LakeIngestionDeps {
+  events: EventStore;
+  registry: EventDataStoreRegistry;
+  /** Accounts of the organization whose management account is `accountId`, if it manages one. */
+  organizationAccounts: (accountId: string) => ReadonlySet<string> | undefined;
+  logger: Logger;
+  now: () => number;
+}
+
+export interface LakeIngestionOptions {
+  pollMs: number;
+  maxEventsPerRound: number;
+  retentionEveryMs: number;
+}
+
+export const DEFAULT_LAKE_INGESTION_OPTIONS: LakeIngestionOptions = {
+  pollMs: 1000,
+  maxEventsPerRound: 10_000,
+  retentionEveryMs: 3_600_000,
+};
+
+export function lakeConsumer(store: Pick<EventDataStore, 'id'>): string {
+  return `lake:${store.id}`;
+}
+
+function scopeOf(
+  store: EventDataStore,
+  organizationAccounts: LakeIngestionDeps['organizationAccounts'],
+): (e: StoredEvent) => boolean {
+  const accounts =
+    (store.organizationEnabled && organizationAccounts(store.accountId)) || new Set([store.accountId]);
+  return (e) => accounts.has(e.accountId) && (store.multiRegionEnabled || e.region === store.region);
+}
+
+function selectionOf(store: EventDataStore): (e: StoredEvent) => boolean {
+  // The common store (all management events) is decided by category alone, without parsing.
+  const managementOnly = store.advancedEventSelectors.some(
+    (s) =>
+      s.FieldSelectors.length === 1 &&
+      s.FieldSelectors[0]?.Field === 'eventCategory' &&
+      s.FieldSelectors[0].Equals?.[0] === 'Management',
+  );
+  const otherCategories = store.advancedEventSelectors.some(
+    (s) => !s.FieldSelectors.some((f) => f.Field === 'eventCategory' && f.Equals?.[0] === 'Management'),
+  );
+  if (managementOnly && !otherCategories) return (e) => e.category === 'Management';
+  const matches = compileAdvancedEventSelectors(store.advancedEventSelectors);
+  return (e) => {
+    try {
+      return matches(JSON.parse(e.raw) as CloudTrailRecord);
+    } catch {
+      return false;
+    }
+  };
+}
+
+export class LakeIngestion {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private lastRetentionMs = 0;
+  private stopped = false;
+
+  constructor(
+    private readonly deps: LakeIngestionDeps,
+    private readonly options: LakeIngestionOptions = DEFAULT_LAKE_INGESTION_OPTIONS,
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    const tick = (): void => {
+      this.timer = setTimeout(() => {
+        void this.runOnce().finally(() => {
+          if (!this.stopped) tick();
+        });
+      }, this.options.pollMs);
+    };
+    tick();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** Starts a store's consumer at the log's current end: a store holds events from now on. */
+  async startAtHead(store: EventDataStore): Promise<void> {
+    await this.deps.events.commitCursor(lakeConsumer(store), this.deps.events.lastSeq());
+  }
+
+  /** One pass over every store: catch up with the log, then (hourly) retention. */
+  runOnce(): Promise<void> {
+    this.running ??= this.pass().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async pass(): Promise<void> {
+    for (const store of this.deps.registry.all()) {
+      if (store.kind !== 'cloudtrail' || !store.ingesting || store.deletedMs !== undefined) continue;
+      try {
+        await this.catchUp(store);
+      } catch (error) {
+        this.deps.logger.error(
+          { err: error, store: store.arn },
+          'event data store ingestion failed; will retry',
+        );
+      }
+    }
+    const now = this.deps.now();
+    if (now - this.lastRetentionMs >= this.options.retentionEveryMs) {
+      this.lastRetentionMs = now;
+      await this.retention(now).catch((error: unknown) =>
+        this.deps.logger.error({ err: error }, 'event data store retention failed; will retry'),
+      );
+    }
+  }
+
+  private async catchUp(store: EventDataStore): Promise<void> {
+    const { events, registry } = this.deps;
+    const consumer = lakeConsumer(store);
+    const saved = await events.getCursor(consumer);
+    if (saved === undefined) {
+      await this.startAtHead(store);
+      return;
+    }
+    let cursor: bigint = saved;
+    const inScope = scopeOf(store, this.deps.organizationAccounts);
+    const selected = selectionOf(store);
+    while (cursor < events.lastSeq() && !this.stopped) {
+      const batch = await events.readAfter(cursor, this.options.maxEventsPerRound);
+      if (batch.length === 0) break;
+      const last: bigint = batch[batch.length - 1]?.seq ?? cursor;
+      const seqs = batch.filter((e) => inScope(e) && selected(e)).map((e) => e.seq);
+      // The store may have been changed or deleted meanwhile: ingest only while it still is as read.
+      const current = registry.all().find((s) => s.arn === store.arn);
+      if (!current || current !== store) return;
+      await registry.lake.ingestFromLog(store, consumer, seqs, last);
+      cursor = last;
+    }
+  }
+
+  private async retention(nowMs: number): Promise<void> {
+    const { registry, logger } = this.deps;
+    for (const gone of await registry.expire(nowMs)) {
+      logger.info({ store: gone.arn }, 'event data store deleted after its pending deletion period');
+    }
+    for (const store of registry.all()) {
+      if (store.deletedMs !== undefined) continue;
+      const removed = await registry.lake.purgeBefore(store, nowMs - store.retentionPeriod * DAY_MS);
+      if (removed > 0) logger.info({ store: store.arn, removed }, 'event data store retention');
+    }
+  }
+}

@@ -1,0 +1,295 @@
+/**
+ * Lake queries: StartQuery checks and translates a statement at once (so a bad statement is an
+ * InvalidQueryStatementException on the call), then runs it in the background on the query
+ * engine, a few at a time. Finished results and every query's record persist, so GetQueryResults
+ * pages through them from any number of clients and across restarts, for seven days as on AWS.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { ServiceError } from '../errors.ts';
+import {
+  inactiveEventDataStore,
+  isEventDataStoreId,
+  lakeTableOf,
+  parseEventDataStoreRef,
+} from './event-data-store.ts';
+import type { EventDataStoreRegistry, Caller } from './event-data-store-registry.ts';
+import type { LakeStore, QueryRecord } from './lake-store.ts';
+
+/** The engine a query runs on: translation of Lake SQL and execution, bounded in time and size. */
+export interface LakeQueryEngine {
+  /**
+   * Checks the statement and returns the engine's SQL. `resolve` maps a store name written in the
+   * statement to its table, or returns undefined when the caller has no such store.
+   */
+  prepare(
+    statement: string,
+    resolve: (name: string) => string | undefined,
+  ): Promise<{ sql: string; storeNames: string[] }>;
+  /** Runs prepared SQL; values come back as Lake renders them (strings, or null). */
+  execute(sql: string, options: ExecuteOptions): Promise<{ columns: string[]; rows: (string | null)[][] }>;
+}
+
+export interface ExecuteOptions {
+  timeoutMs: number;
+  maxRows: number;
+  signal: AbortSignal;
+}
+
+/** Thrown by an engine when a query passed its time limit. */
+export class QueryTimedOut extends Error {}
+
+export interface QueryServiceOptions {
+  /** Queries running at once; more wait as QUEUED. */
+  concurrency: number;
+  /** AWS: queries that run for longer than one hour might time out. */
+  timeoutMs: number;
+  /** Most rows a result keeps; a larger result fails the query with a message saying so. */
+  maxResultRows: number;
+  /** AWS: "The results of a query are available for seven days after the query finishes." */
+  keepMs: number;
+  /** CloudTrail quotas: concurrent queries per account. */
+  maxConcurrentPerAccount: number;
+}
+
+export const DEFAULT_QUERY_OPTIONS: QueryServiceOptions = {
+  concurrency: 2,
+  timeoutMs: 3_600_000,
+  maxResultRows: 1_000_000,
+  keepMs: 7 * 86_400_000,
+  maxConcurrentPerAccount: 10,
+};
+
+const ACTIVE = new Set<QueryRecord['status']>(['QUEUED', 'RUNNING']);
+
+export function queryNotFound(id: string): ServiceError {
+  return new ServiceError(
+    'QueryIdNotFoundException',
+    `The query ID ${id} does not exist or does not map to a query.`,
+  );
+}
+
+export class QueryService {
+  private readonly queries = new Map<string, QueryRecord>();
+  private readonly sql = new Map<string, string>();
+  private readonly running = new Map<string, AbortController>();
+  private readonly waiting: string[] = [];
+  private readonly settled = new Map<string, Promise<void>>();
+  private readonly settle = new Map<string, () => void>();
+
+  private constructor(
+    private readonly deps: {
+      lake: LakeStore;
+      registry: EventDataStoreRegistry;
+      engine: LakeQueryEngine;
+      logger: Logger;
+      now: () => number;
+    },
+    private readonly options: QueryServiceOptions,
+  ) {}
+
+  static async open(
+    deps: QueryService['deps'],
+    options: QueryServiceOptions = DEFAULT_QUERY_OPTIONS,
+  ): Promise<QueryService> {
+    const service = new QueryService(deps, options);
+    await deps.lake.purgeQueries(deps.now() - options.keepMs);
+    for (const query of await deps.lake.loadQueries()) {
+      if (ACTIVE.has(query.status)) {
+        // The server stopped while the query ran: it has no result and says so.
+        const failed: QueryRecord = {
+          ...query,
+          status: 'FAILED',
+          errorMessage: 'The query was interrupted by a restart of OpenTrail; run it again.',
+        };
+        await deps.lake.saveQuery(failed);
+        service.queries.set(query.id, failed);
+      } else {
+        service.queries.set(query.id, query);
+      }
+    }
+    return service;
+  }
+
+  /** Maps a store named in a statement to its table, for stores the caller owns in its Region. */
+  private resolverFor(caller: Caller, used: Map<string, string>): (name: string) => string | undefined {
+    return (name) => {
+      let ref;
+      try {
+        ref = parseEventDataStoreRef(name);
+      } catch {
+        return undefined;
+      }
+      if (!ref.arn && !isEventDataStoreId(ref.id)) return undefined;
+      const store = this.deps.registry
+        .ownedBy(caller)
+        .find(
+          (s) =>
+            s.id === ref.id &&
+            (!ref.arn || (ref.arn.accountId === s.accountId && ref.arn.region === s.region)),
+        );
+      if (!store) return undefined;
+      if (store.deletedMs !== undefined) throw inactiveEventDataStore(store);
+      used.set(store.arn, store.id);
+      return lakeTableOf(store.id);
+    };
+  }
+
+  async start(caller: Caller, statement: string): Promise<QueryRecord> {
+    const active = [...this.queries.values()].filter(
+      (q) => q.accountId === caller.accountId && ACTIVE.has(q.status),
+    ).length;
+    if (active >= this.options.maxConcurrentPerAccount) {
+      throw new ServiceError(
+        'MaxConcurrentQueriesException',
+        `You are already running the maximum number of concurrent queries (${this.options.maxConcurrentPerAccount}). Wait a minute for some queries to finish, and then run the query again.`,
+      );
+    }
+    const used = new Map<string, string>();
+    const { sql } = await this.deps.engine.prepare(statement, this.resolverFor(caller, used));
+    const query: QueryRecord = {
+      id: randomUUID(),
+      accountId: caller.accountId,
+      region: caller.region,
+      statement,
+      storeArns: [...used.keys()],
+      status: 'QUEUED',
+      createdMs: this.deps.now(),
+    };
+    await this.deps.lake.saveQuery(query);
+    this.queries.set(query.id, query);
+    this.sql.set(query.id, sql);
+    this.settled.set(query.id, new Promise((resolve) => this.settle.set(query.id, resolve)));
+    this.waiting.push(query.id);
+    this.pump();
+    return query;
+  }
+
+  /** Resolves once the query has left QUEUED and RUNNING (tests and the CLI wait on it). */
+  async finished(id: string): Promise<QueryRecord | undefined> {
+    await this.settled.get(id);
+    return this.queries.get(id);
+  }
+
+  private pump(): void {
+    while (this.running.size < this.options.concurrency && this.waiting.length > 0) {
+      const id = this.waiting.shift();
+      if (id === undefined) break;
+      const controller = new AbortController();
+      this.running.set(id, controller);
+      void this.run(id, controller).finally(() => {
+        this.running.delete(id);
+        this.sql.delete(id);
+        this.settle.get(id)?.();
+        this.settle.delete(id);
+        this.settled.delete(id);
+        this.pump();
+      });
+    }
+  }
+
+  private async update(query: QueryRecord): Promise<void> {
+    this.queries.set(query.id, query);
+    await this.deps.lake.saveQuery(query);
+  }
+
+  private async run(id: string, controller: AbortController): Promise<void> {
+    const queued = this.queries.get(id);
+    const sql = this.sql.get(id);
+    if (!queued || sql === undefined || queued.status !== 'QUEUED') return;
+    const started = this.deps.now();
+    const scanned = { events: 0, bytes: 0 };
+    for (const arn of queued.storeArns) {
+      const store = this.deps.registry.all().find((s) => s.arn === arn);
+      if (!store) continue;
+      const size = await this.deps.lake.size(store);
+      scanned.events += size.events;
+      scanned.bytes += size.bytes;
+    }
+    await this.update({ ...queued, status: 'RUNNING' });
+    const base = { ...queued, eventsScanned: scanned.events, bytesScanned: scanned.bytes };
+    try {
+      const result = await this.deps.engine.execute(sql, {
+        timeoutMs: this.options.timeoutMs,
+        maxRows: this.options.maxResultRows,
+        signal: controller.signal,
+      });
+      if (controller.signal.aborted) return;
+      const finished: QueryRecord = {
+        ...base,
+        status: 'FINISHED',
+        executionMs: this.deps.now() - started,
+        columns: result.columns,
+        totalRows: result.rows.length,
+      };
+      await this.deps.lake.saveQueryResults(finished, result.rows);
+      this.queries.set(id, finished);
+    } catch (error) {
+      if (controller.signal.aborted) return;
+      const timedOut = error instanceof QueryTimedOut;
+      const message = error instanceof Error ? error.message : String(error);
+      if (!timedOut && !(error instanceof ServiceError))
+        this.deps.logger.warn({ err: error, query: id }, 'query failed');
+      await this.update({
+        ...base,
+        status: timedOut ? 'TIMED_OUT' : 'FAILED',
+        executionMs: this.deps.now() - started,
+        errorMessage: message.slice(0, 1000).padEnd(4, '.'),
+      });
+    }
+  }
+
+  /** A query of the caller's; QueryIdNotFoundException otherwise. */
+  get(caller: Caller, id: string): QueryRecord {
+    const query = this.queries.get(id);
+    if (!query || query.accountId !== caller.accountId || query.region !== caller.region)
+      throw queryNotFound(id);
+    return query;
+  }
+
+  /** Queries over a store, newest first. */
+  listFor(caller: Caller, storeArn: string): QueryRecord[] {
+    return [...this.queries.values()]
+      .filter(
+        (q) =>
+          q.accountId === caller.accountId && q.region === caller.region && q.storeArns.includes(storeArn),
+      )
+      .sort((a, b) => b.createdMs - a.createdMs || a.id.localeCompare(b.id));
+  }
+
+  async cancel(caller: Caller, id: string): Promise<QueryRecord> {
+    const query = this.get(caller, id);
+    if (!ACTIVE.has(query.status)) {
+      throw new ServiceError(
+        'InactiveQueryException',
+        `The query ${id} is ${query.status} and can no longer be cancelled.`,
+      );
+    }
+    const waitingAt = this.waiting.indexOf(id);
+    if (waitingAt >= 0) this.waiting.splice(waitingAt, 1);
+    this.running.get(id)?.abort();
+    const cancelled: QueryRecord = {
+      ...query,
+      status: 'CANCELLED',
+      executionMs: this.deps.now() - query.createdMs,
+    };
+    await this.update(cancelled);
+    if (waitingAt >= 0) {
+      this.settle.get(id)?.();
+      this.settle.delete(id);
+      this.settled.delete(id);
+    }
+    return cancelled;
+  }
+
+  results(id: string, offset: number, limit: number): Promise<(string | null)[][]> {
+    return this.deps.lake.readQueryResults(id, offset, limit);
+  }
+
+  async purge(): Promise<void> {
+    const cutoff = this.deps.now() - this.options.keepMs;
+    await this.deps.lake.purgeQueries(cutoff);
+    for (const [id, q] of this.queries)
+      if (q.createdMs < cutoff && !ACTIVE.has(q.status)) this.queries.delete(id);
+  }
+}

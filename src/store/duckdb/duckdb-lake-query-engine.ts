@@ -1,0 +1,113 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { ServiceError } from '../../errors.ts';
+import { QueryTimedOut, type ExecuteOptions, type LakeQueryEngine } from '../../query/queries.ts';
+import {
+  LakeQueryError,
+  formatLakeValue,
+  installLakeFunctions,
+  lakeColumnNames,
+  translateLakeQuery,
+} from '../../query/lake-sql/index.ts';
+import type { DuckDbDatabase } from './database.ts';
+
+/**
+ * Lake queries on the embedded database: a few connections of their own, each with the Trino
+ * functions installed, translation through DuckDB's own parser, and execution bounded in time
+ * (the connection is interrupted) and in result size. The database runs with external access
+ * disabled (see DuckDbDatabase), so no statement can reach a file or URL even if one slipped past
+ * the translator's checks.
+ */
+export class DuckDbLakeQueryEngine implements LakeQueryEngine {
+  private readonly idle: DuckDBConnection[];
+  private readonly waiters: ((c: DuckDBConnection) => void)[] = [];
+
+  private constructor(connections: DuckDBConnection[]) {
+    this.idle = [...connections];
+  }
+
+  static async open(db: DuckDbDatabase, connections = 2): Promise<DuckDbLakeQueryEngine> {
+    const all: DuckDBConnection[] = [];
+    for (let i = 0; i < connections; i++) {
+      const c = await db.connect();
+      await installLakeFunctions(c);
+      all.push(c);
+    }
+    return new DuckDbLakeQueryEngine(all);
+  }
+
+  private async withConnection<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
+    const c = this.idle.pop() ?? (await new Promise<DuckDBConnection>((r) => this.waiters.push(r)));
+    try {
+      return await fn(c);
+    } finally {
+      const next = this.waiters.shift();
+      if (next) next(c);
+      else this.idle.push(c);
+    }
+  }
+
+  async prepare(
+    statement: string,
+    resolve: (name: string) => string | undefined,
+  ): Promise<{ sql: string; storeNames: string[] }> {
+    try {
+      return await this.withConnection((c) => translateLakeQuery(c, statement, resolve));
+    } catch (error) {
+      if (error instanceof LakeQueryError) throw new ServiceError(error.code, error.message);
+      throw error;
+    }
+  }
+
+  async execute(
+    sql: string,
+    options: ExecuteOptions,
+  ): Promise<{ columns: string[]; rows: (string | null)[][] }> {
+    return this.withConnection(async (c) => {
+      let timedOut = false;
+      let tooLarge = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        c.interrupt();
+      }, options.timeoutMs);
+      const onAbort = (): void => c.interrupt();
+      options.signal.addEventListener('abort', onAbort);
+      try {
+        const result = await c.stream(sql);
+        const types = result.columnTypes();
+        const columns = lakeColumnNames(result.columnNames());
+        const rows: (string | null)[][] = [];
+        for (;;) {
+          const chunk = await result.fetchChunk();
+          if (!chunk || chunk.rowCount === 0) break;
+          for (const row of chunk.getRows()) {
+            rows.push(row.map((value, i) => formatLakeValue(value, types[i])));
+          }
+          if (rows.length > options.maxRows) {
+            tooLarge = true;
+            c.interrupt();
+            break;
+          }
+        }
+        if (tooLarge) {
+          throw new Error(
+            `The query result has more than ${options.maxRows} rows; narrow it with WHERE or LIMIT.`,
+          );
+        }
+        return { columns, rows };
+      } catch (error) {
+        if (timedOut)
+          throw new QueryTimedOut(
+            `The query ran longer than ${Math.round(options.timeoutMs / 1000)} seconds and was stopped.`,
+          );
+        throw error;
+      } finally {
+        clearTimeout(timer);
+        options.signal.removeEventListener('abort', onAbort);
+      }
+    });
+  }
+
+  close(): void {
+    for (const c of this.idle) c.closeSync();
+  }
+}

@@ -1,0 +1,312 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { lakeTableOf, type EventDataStore } from '../../query/event-data-store.ts';
+import { createTableSql, rowsFromJsonSql } from '../../query/lake-schema.ts';
+import type { LakeStore, QueryRecord, StoreSize } from '../../query/lake-store.ts';
+import type { DuckDbDatabase } from './database.ts';
+
+const SCHEMA = `
+CREATE SCHEMA IF NOT EXISTS lake;
+CREATE TABLE IF NOT EXISTS lake_event_data_stores (
+  arn VARCHAR PRIMARY KEY,
+  body VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS lake_store_sizes (
+  store_id VARCHAR PRIMARY KEY,
+  events BIGINT NOT NULL,
+  bytes BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS lake_queries (
+  query_id VARCHAR PRIMARY KEY,
+  created_ms BIGINT NOT NULL,
+  body VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS lake_query_rows (
+  query_id VARCHAR NOT NULL,
+  chunk INTEGER NOT NULL,
+  rows VARCHAR NOT NULL,
+  PRIMARY KEY (query_id, chunk)
+);
+CREATE TABLE IF NOT EXISTS lake_import_files (
+  import_id VARCHAR NOT NULL,
+  source VARCHAR NOT NULL,
+  events BIGINT NOT NULL,
+  PRIMARY KEY (import_id, source)
+);
+`;
+
+/** Rows of query results kept per stored chunk. */
+const RESULT_CHUNK_ROWS = 1000;
+
+/** Records keep their original text in eventJson; the checksum column is left empty. */
+const RECORD_OVERRIDES = { eventJson: 'json', eventJsonChecksum: 'NULL' };
+
+/**
+ * Event data stores in the embedded database: one table per store in schema `lake`, filled by
+ * converting record JSON inside DuckDB (`rowsFromJsonSql`). All writes go through one connection,
+ * one transaction at a time.
+ */
+export class DuckDbLakeStore implements LakeStore {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    private readonly db: DuckDbDatabase,
+    private readonly writer: DuckDBConnection,
+  ) {}
+
+  static async open(db: DuckDbDatabase): Promise<DuckDbLakeStore> {
+    const writer = await db.connect();
+    await writer.run(SCHEMA);
+    await writer.run('CREATE TEMP TABLE IF NOT EXISTS lake_staging (json VARCHAR NOT NULL)');
+    return new DuckDbLakeStore(db, writer);
+  }
+
+  /** Runs `fn` on the writer after every earlier write, inside one transaction. */
+  private write<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
+    const run = this.queue.then(async () => {
+      await this.writer.run('BEGIN TRANSACTION');
+      try {
+        const result = await fn(this.writer);
+        await this.writer.run('COMMIT');
+        return result;
+      } catch (error) {
+        await this.writer.run('ROLLBACK').catch(() => undefined);
+        throw error;
+      } finally {
+        await this.writer.run('DELETE FROM lake_staging').catch(() => undefined);
+      }
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async loadStores(): Promise<EventDataStore[]> {
+    return this.db.withConnection(async (c) => {
+      const rows = await c.runAndReadAll('SELECT body FROM lake_event_data_stores ORDER BY arn');
+      return (rows.getColumnsJS()[0] ?? []).map((body) => JSON.parse(body as string) as EventDataStore);
+    });
+  }
+
+  saveStore(store: EventDataStore): Promise<void> {
+    return this.write(async (c) => {
+      await c.run(createTableSql(lakeTableOf(store.id), store.kind));
+      await c.run('INSERT OR REPLACE INTO lake_event_data_stores VALUES ($1, $2)', [
+        store.arn,
+        JSON.stringify(store),
+      ]);
+      await c.run('INSERT INTO lake_store_sizes VALUES ($1, 0, 0) ON CONFLICT DO NOTHING', [store.id]);
+    });
+  }
+
+  dropStore(store: EventDataStore): Promise<void> {
+    return this.write(async (c) => {
+      await c.run(`DROP TABLE IF EXISTS ${lakeTableOf(store.id)}`);
+      await c.run('DELETE FROM lake_event_data_stores WHERE arn = $1', [store.arn]);
+      await c.run('DELETE FROM lake_store_sizes WHERE store_id = $1', [store.id]);
+      await c.run('DELETE FROM cursors WHERE consumer = $1', [consumerOf(store)]);
+    });
+  }
+
+  /** Inserts the staged records into the store and adds them to its counters. */
+  private async insertStaged(c: DuckDBConnection, store: EventDataStore, source: string): Promise<void> {
+    const table = lakeTableOf(store.id);
+    const result = await c.runAndReadAll(
+      `WITH added AS (INSERT INTO ${table} ${rowsFromJsonSql('cloudtrail', source, RECORD_OVERRIDES)} ` +
+        `RETURNING strlen(eventJson) AS n) SELECT count(*)::BIGINT, coalesce(sum(n), 0)::BIGINT FROM added`,
+    );
+    const [events, bytes] = (result.getRowsJS()[0] ?? [0n, 0n]) as [bigint, bigint];
+    await this.addSize(c, store, events, bytes);
+  }
+
+  private async addSize(
+    c: DuckDBConnection,
+    store: EventDataStore,
+    events: bigint,
+    bytes: bigint,
+  ): Promise<void> {
+    await c.run(
+      `INSERT INTO lake_store_sizes VALUES ($1, $2, $3)
+       ON CONFLICT (store_id) DO UPDATE SET events = events + excluded.events, bytes = bytes + excluded.bytes`,
+      [store.id, events, bytes],
+    );
+  }
+
+  ingestFromLog(
+    store: EventDataStore,
+    consumer: string,
+    seqs: readonly bigint[],
+    toSeq: bigint,
+  ): Promise<void> {
+    return this.write(async (c) => {
+      if (seqs.length > 0) {
+        const lo = seqs.reduce((a, b) => (a < b ? a : b));
+        // Sequence numbers come from the log itself (UBIGINTs), safe to inline as range bounds.
+        const source =
+          `(SELECT raw AS json FROM events WHERE seq BETWEEN ${lo} AND ${toSeq} ` +
+          `AND seq IN (SELECT unnest(${listSql(seqs)})))`;
+        await this.insertStaged(c, store, source);
+      }
+      await c.run(
+        `INSERT INTO cursors VALUES ($1, $2, $3, NULL)
+         ON CONFLICT (consumer) DO UPDATE SET seq = excluded.seq, updated_at = excluded.updated_at, planned = NULL`,
+        [consumer, toSeq, BigInt(Date.now())],
+      );
+    });
+  }
+
+  appendRecords(
+    store: EventDataStore,
+    records: readonly string[],
+    mark?: { importId: string; source: string },
+  ): Promise<boolean> {
+    return this.write(async (c) => {
+      if (mark) {
+        const done = await c.runAndReadAll(
+          'SELECT 1 FROM lake_import_files WHERE import_id = $1 AND source = $2',
+          [mark.importId, mark.source],
+        );
+        if (done.currentRowCount > 0) return false;
+      }
+      await stage(c, records);
+      await this.insertStaged(c, store, 'lake_staging');
+      if (mark) {
+        await c.run('INSERT INTO lake_import_files VALUES ($1, $2, $3)', [
+          mark.importId,
+          mark.source,
+          BigInt(records.length),
+        ]);
+      }
+      return true;
+    });
+  }
+
+  appendActivity(store: EventDataStore, rows: readonly string[]): Promise<void> {
+    return this.write(async (c) => {
+      await stage(c, rows);
+      const result = await c.runAndReadAll(
+        `WITH added AS (INSERT INTO ${lakeTableOf(store.id)} ${rowsFromJsonSql('activity', 'lake_staging')} ` +
+          `RETURNING 1) SELECT count(*)::BIGINT FROM added`,
+      );
+      const events = (result.getRowsJS()[0]?.[0] ?? 0n) as bigint;
+      const bytes = BigInt(rows.reduce((n, r) => n + Buffer.byteLength(r), 0));
+      await this.addSize(c, store, events, bytes);
+    });
+  }
+
+  async importedFiles(importId: string): Promise<Set<string>> {
+    return this.db.withConnection(async (c) => {
+      const rows = await c.runAndReadAll('SELECT source FROM lake_import_files WHERE import_id = $1', [
+        importId,
+      ]);
+      return new Set((rows.getColumnsJS()[0] ?? []).map((s) => s as string));
+    });
+  }
+
+  purgeBefore(store: EventDataStore, cutoffMs: number): Promise<number> {
+    return this.write(async (c) => {
+      const size = store.kind === 'cloudtrail' ? 'strlen(eventJson)' : '0';
+      const result = await c.runAndReadAll(
+        `WITH gone AS (DELETE FROM ${lakeTableOf(store.id)} WHERE eventTime < make_timestamp($1::BIGINT * 1000) ` +
+          `RETURNING ${size} AS n) SELECT count(*)::BIGINT, coalesce(sum(n), 0)::BIGINT FROM gone`,
+        [BigInt(cutoffMs)],
+      );
+      const [events, bytes] = (result.getRowsJS()[0] ?? [0n, 0n]) as [bigint, bigint];
+      if (events > 0n) await this.addSize(c, store, -events, -bytes);
+      return Number(events);
+    });
+  }
+
+  async size(store: EventDataStore): Promise<StoreSize> {
+    return this.db.withConnection(async (c) => {
+      const rows = await c.runAndReadAll('SELECT events, bytes FROM lake_store_sizes WHERE store_id = $1', [
+        store.id,
+      ]);
+      const [events, bytes] = (rows.getRowsJS()[0] ?? [0n, 0n]) as [bigint, bigint];
+      return { events: Number(events), bytes: Number(bytes) };
+    });
+  }
+
+  saveQuery(query: QueryRecord): Promise<void> {
+    return this.write(async (c) => {
+      await c.run('INSERT OR REPLACE INTO lake_queries VALUES ($1, $2, $3)', [
+        query.id,
+        BigInt(query.createdMs),
+        JSON.stringify(query),
+      ]);
+    });
+  }
+
+  async loadQueries(): Promise<QueryRecord[]> {
+    return this.db.withConnection(async (c) => {
+      const rows = await c.runAndReadAll('SELECT body FROM lake_queries ORDER BY created_ms');
+      return (rows.getColumnsJS()[0] ?? []).map((body) => JSON.parse(body as string) as QueryRecord);
+    });
+  }
+
+  saveQueryResults(query: QueryRecord, rows: readonly (readonly (string | null)[])[]): Promise<void> {
+    return this.write(async (c) => {
+      await c.run('DELETE FROM lake_query_rows WHERE query_id = $1', [query.id]);
+      const appender = await c.createAppender('lake_query_rows');
+      for (let i = 0; i * RESULT_CHUNK_ROWS < rows.length; i++) {
+        appender.appendVarchar(query.id);
+        appender.appendInteger(i);
+        appender.appendVarchar(
+          JSON.stringify(rows.slice(i * RESULT_CHUNK_ROWS, (i + 1) * RESULT_CHUNK_ROWS)),
+        );
+        appender.endRow();
+      }
+      appender.closeSync();
+      await c.run('INSERT OR REPLACE INTO lake_queries VALUES ($1, $2, $3)', [
+        query.id,
+        BigInt(query.createdMs),
+        JSON.stringify(query),
+      ]);
+    });
+  }
+
+  async readQueryResults(queryId: string, offset: number, limit: number): Promise<(string | null)[][]> {
+    const first = Math.floor(offset / RESULT_CHUNK_ROWS);
+    const last = Math.floor((offset + limit - 1) / RESULT_CHUNK_ROWS);
+    return this.db.withConnection(async (c) => {
+      const result = await c.runAndReadAll(
+        'SELECT rows FROM lake_query_rows WHERE query_id = $1 AND chunk BETWEEN $2 AND $3 ORDER BY chunk',
+        [queryId, first, last],
+      );
+      const rows = (result.getColumnsJS()[0] ?? []).flatMap(
+        (text) => JSON.parse(text as string) as (string | null)[][],
+      );
+      const skip = offset - first * RESULT_CHUNK_ROWS;
+      return rows.slice(skip, skip + limit);
+    });
+  }
+
+  purgeQueries(cutoffMs: number): Promise<number> {
+    return this.write(async (c) => {
+      const old = 'SELECT query_id FROM lake_queries WHERE created_ms < $1';
+      await c.run(`DELETE FROM lake_query_rows WHERE query_id IN (${old})`, [BigInt(cutoffMs)]);
+      const result = await c.run('DELETE FROM lake_queries WHERE created_ms < $1', [BigInt(cutoffMs)]);
+      return Number(result.rowsChanged);
+    });
+  }
+
+  close(): void {
+    this.writer.closeSync();
+  }
+}
+
+/** The cursor name of a store's consumer of the event log. */
+export function consumerOf(store: Pick<EventDataStore, 'id'>): string {
+  return `lake:${store.id}`;
+}
+
+function listSql(seqs: readonly bigint[]): string {
+  return `[${seqs.join(',')}]::UBIGINT[]`;
+}
+
+async function stage(c: DuckDBConnection, texts: readonly string[]): Promise<void> {
+  const appender = await c.createAppender('lake_staging', 'main', 'temp');
+  for (const text of texts) {
+    appender.appendVarchar(text);
+    appender.endRow();
+  }
+  appender.closeSync();
+}
