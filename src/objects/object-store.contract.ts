@@ -68,6 +68,28 @@ export function objectStoreContract(make: () => Promise<{ store: ObjectStore; mi
     assert.equal(await store.head('no/such/key'), undefined);
   });
 
+  it('read() returns the bytes alone, and undefined for a missing key', async () => {
+    const { store } = await make();
+    const body = gzipSync('{"Records":[]}');
+    await store.put('r/log.json.gz', body, { metadata: { signature: 'beef' } });
+    assert.deepEqual(await store.read('r/log.json.gz'), body);
+    assert.equal(await store.read('r/missing.json.gz'), undefined);
+    assert.equal(await store.read('r/log.json.gz/under-an-object'), undefined);
+  });
+
+  it('listKeys() returns the keys list() returns, in the same order', async () => {
+    const { store } = await make();
+    for (const key of ['k/b', 'k/a-c', 'k/a/b', 'k/\u00e9', 'k/\u{1f600}', 'k/\uffff', 'k0'])
+      await store.put(key, Buffer.from(key));
+    const keys: string[] = [];
+    for await (const key of store.listKeys('k')) keys.push(key);
+    assert.deepEqual(keys, await keysOf(store, 'k'));
+    assert.deepEqual(keys, ['k/a-c', 'k/a/b', 'k/b', 'k/\u00e9', 'k/\uffff', 'k/\u{1f600}', 'k0']);
+    const none: string[] = [];
+    for await (const key of store.listKeys('nothing/')) none.push(key);
+    assert.deepEqual(none, []);
+  });
+
   it('delete() removes an object and is quiet about a missing one', async () => {
     const { store } = await make();
     await store.put('d/x', Buffer.from('x'));

@@ -27,12 +27,20 @@ export interface ObjectStore {
   put(key: string, body: Uint8Array, options?: PutOptions): Promise<void>;
   /** Fails with ObjectStoreError NoSuchKey when absent. */
   get(key: string): Promise<{ body: Buffer; info: ObjectInfo }>;
+  /**
+   * The object's bytes alone, or undefined when absent: no metadata, size or time, so it can cost
+   * less than get() (the local store keeps metadata in a file of its own). For reading many log
+   * files, as validation does.
+   */
+  read(key: string): Promise<Buffer | undefined>;
   head(key: string): Promise<ObjectInfo | undefined>;
   /**
    * Objects whose key starts with `prefix`, in key order (UTF-8 byte order, as S3 lists them).
    * Listed entries carry no user metadata, as on S3: head() has it.
    */
   list(prefix: string): AsyncIterable<ObjectInfo>;
+  /** The keys list() returns, in the same order, without what it takes to learn sizes and times. */
+  listKeys(prefix: string): AsyncIterable<string>;
   delete(key: string): Promise<void>;
 }
 

@@ -5,6 +5,7 @@
  * is either absent or whole after a crash.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import {
@@ -175,6 +176,23 @@ export class LocalDirObjectStore implements ObjectStore {
     }
   }
 
+  /**
+   * Reads synchronously. An asynchronous read of a file takes four trips through libuv's thread
+   * pool (open, fstat, read, close), each costing the calling thread more than the whole read of
+   * a small file from the page cache: validating 2,110 log files of ~2 KB took 130 ms of main
+   * thread time with fs.readFile, 20 ms with readFileSync. Log and digest files are small.
+   */
+  // eslint-disable-next-line @typescript-eslint/require-await -- the port is asynchronous
+  async read(key: string): Promise<Buffer | undefined> {
+    const path = this.pathOf(key);
+    try {
+      return readFileSync(path);
+    } catch (error) {
+      if (isMissing(error) || (error as NodeJS.ErrnoException).code === 'EISDIR') return undefined;
+      throw error;
+    }
+  }
+
   async head(key: string): Promise<ObjectInfo | undefined> {
     const path = this.pathOf(key);
     try {
@@ -187,10 +205,31 @@ export class LocalDirObjectStore implements ObjectStore {
   }
 
   async *list(prefix: string): AsyncIterable<ObjectInfo> {
+    const keys = await this.keysUnder(prefix);
+    const infos = [];
+    for (const key of keys) {
+      try {
+        const info = await stat(join(this.dir, key));
+        infos.push({ key, sizeBytes: info.size, lastModifiedMs: Math.floor(info.mtimeMs) });
+      } catch (error) {
+        // Deleted since the directory was read: not there any more.
+        if (!isMissing(error)) throw error;
+      }
+    }
+    // Listing carries no user metadata (as on S3); callers that need it ask head().
+    for (const info of infos) yield { ...info, metadata: {} };
+  }
+
+  async *listKeys(prefix: string): AsyncIterable<string> {
+    yield* await this.keysUnder(prefix);
+  }
+
+  /** Keys of the objects under `prefix`, in S3 order: directory entries only, no stat per file. */
+  private async keysUnder(prefix: string): Promise<string[]> {
     // Start at the deepest directory the prefix names, collect keys, then order them as S3 does.
     const slash = prefix.lastIndexOf('/');
     const base = slash < 0 ? '' : prefix.slice(0, slash + 1);
-    const keys: { key: string; size: number; mtimeMs: number }[] = [];
+    const keys: string[] = [];
     const walk = async (relative: string): Promise<void> => {
       let entries;
       try {
@@ -209,16 +248,12 @@ export class LocalDirObjectStore implements ObjectStore {
           !entry.name.endsWith('.partial') &&
           !entry.name.startsWith('.opentrail-write-check-')
         ) {
-          const info = await stat(join(this.dir, key));
-          keys.push({ key, size: info.size, mtimeMs: info.mtimeMs });
+          keys.push(key);
         }
       }
     };
     await walk(base);
-    keys.sort((a, b) => compareKeys(a.key, b.key));
-    // Listing carries no user metadata (as on S3); callers that need it ask head().
-    for (const k of keys)
-      yield { key: k.key, sizeBytes: k.size, lastModifiedMs: Math.floor(k.mtimeMs), metadata: {} };
+    return keys.sort(compareKeys);
   }
 
   async delete(key: string): Promise<void> {

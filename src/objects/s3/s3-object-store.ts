@@ -1,18 +1,13 @@
 /**
  * Buckets on S3 or S3-compatible storage (MinIO, Ceph, R2…) through the AWS SDK v3. With an
  * endpoint, requests use path-style addressing, which S3-compatible servers expect.
+ *
+ * The SDK is loaded on the first request, not on import: every `opentrail` command imports this
+ * module, and most never touch S3 (loading the S3 client takes longer than validating a local
+ * trail of a thousand log files).
  */
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadBucketCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-  S3ServiceException,
-  type S3ClientConfig,
-} from '@aws-sdk/client-s3';
+import type * as S3SdkModule from '@aws-sdk/client-s3';
+import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import {
   ObjectStoreError,
   compareKeys,
@@ -20,6 +15,15 @@ import {
   type ObjectStore,
   type PutOptions,
 } from '../object-store.ts';
+
+type S3Sdk = typeof S3SdkModule;
+
+let sdk: Promise<S3Sdk> | undefined;
+
+/** The S3 client module, loaded once. */
+export function loadS3Sdk(): Promise<S3Sdk> {
+  return (sdk ??= import('@aws-sdk/client-s3'));
+}
 
 export interface S3ObjectStoreOptions {
   bucket: string;
@@ -31,24 +35,35 @@ export interface S3ObjectStoreOptions {
   client?: S3Client;
 }
 
+/** The HTTP status of a service's answer; undefined for failures without one (network, timeouts). */
 function statusOf(error: unknown): number | undefined {
-  return error instanceof S3ServiceException ? error.$metadata.httpStatusCode : undefined;
+  return (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
 }
 
 export class S3ObjectStore implements ObjectStore {
   readonly bucket: string;
-  private readonly client: S3Client;
+  private client: S3Client | undefined;
+  private ready: Promise<{ s3: S3Sdk; client: S3Client }> | undefined;
+  private closed = false;
 
-  constructor(options: S3ObjectStoreOptions) {
+  constructor(private readonly options: S3ObjectStoreOptions) {
     this.bucket = options.bucket;
-    this.client =
-      options.client ??
-      new S3Client({
-        region: options.region,
-        ...(options.endpoint ? { endpoint: options.endpoint, forcePathStyle: true } : {}),
-        ...(options.credentials ? { credentials: options.credentials } : {}),
+    this.client = options.client;
+  }
+
+  /** The SDK and the client, made on first use. */
+  private sdk(): Promise<{ s3: S3Sdk; client: S3Client }> {
+    return (this.ready ??= loadS3Sdk().then((s3) => {
+      if (this.closed) throw new ObjectStoreError('Unavailable', `Bucket '${this.bucket}': store closed.`);
+      const { region, endpoint, credentials } = this.options;
+      this.client ??= new s3.S3Client({
+        region,
+        ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
+        ...(credentials ? { credentials } : {}),
         maxAttempts: 3,
       });
+      return { s3, client: this.client };
+    }));
   }
 
   /** Maps SDK failures onto the store's error codes; anything unexplained is Unavailable (retryable). */
@@ -78,17 +93,19 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async checkWritable(): Promise<void> {
+    const { s3, client } = await this.sdk();
     try {
-      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+      await client.send(new s3.HeadBucketCommand({ Bucket: this.bucket }));
     } catch (error) {
       this.translate(error);
     }
   }
 
   async put(key: string, body: Uint8Array, options: PutOptions = {}): Promise<void> {
+    const { s3, client } = await this.sdk();
     try {
-      await this.client.send(
-        new PutObjectCommand({
+      await client.send(
+        new s3.PutObjectCommand({
           Bucket: this.bucket,
           Key: key,
           Body: body,
@@ -103,8 +120,9 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async get(key: string): Promise<{ body: Buffer; info: ObjectInfo }> {
+    const { s3, client } = await this.sdk();
     try {
-      const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      const out = await client.send(new s3.GetObjectCommand({ Bucket: this.bucket, Key: key }));
       const body = Buffer.from((await out.Body?.transformToByteArray()) ?? new Uint8Array());
       return {
         body,
@@ -122,9 +140,22 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
-  async head(key: string): Promise<ObjectInfo | undefined> {
+  async read(key: string): Promise<Buffer | undefined> {
+    const { s3, client } = await this.sdk();
     try {
-      const out = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      const out = await client.send(new s3.GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      return Buffer.from((await out.Body?.transformToByteArray()) ?? new Uint8Array());
+    } catch (error) {
+      const name = (error as { name?: string }).name;
+      if (name === 'NoSuchKey' || (statusOf(error) === 404 && name !== 'NoSuchBucket')) return undefined;
+      this.translate(error, key);
+    }
+  }
+
+  async head(key: string): Promise<ObjectInfo | undefined> {
+    const { s3, client } = await this.sdk();
+    try {
+      const out = await client.send(new s3.HeadObjectCommand({ Bucket: this.bucket, Key: key }));
       return {
         key,
         sizeBytes: out.ContentLength ?? 0,
@@ -142,13 +173,14 @@ export class S3ObjectStore implements ObjectStore {
   async *list(prefix: string): AsyncIterable<ObjectInfo> {
     // AWS S3 lists in UTF-8 key order; some S3-compatible servers do not, so the listing is
     // gathered and ordered here (keys only: a million log files is tens of megabytes).
+    const { s3, client } = await this.sdk();
     const found: ObjectInfo[] = [];
     let token: string | undefined;
     do {
       let out;
       try {
-        out = await this.client.send(
-          new ListObjectsV2Command({
+        out = await client.send(
+          new s3.ListObjectsV2Command({
             Bucket: this.bucket,
             Prefix: prefix,
             ...(token ? { ContinuationToken: token } : {}),
@@ -173,15 +205,21 @@ export class S3ObjectStore implements ObjectStore {
     yield* found;
   }
 
+  async *listKeys(prefix: string): AsyncIterable<string> {
+    for await (const info of this.list(prefix)) yield info.key;
+  }
+
   async delete(key: string): Promise<void> {
+    const { s3, client } = await this.sdk();
     try {
-      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+      await client.send(new s3.DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
     } catch (error) {
       this.translate(error, key);
     }
   }
 
   close(): void {
-    this.client.destroy();
+    this.closed = true;
+    this.client?.destroy();
   }
 }
