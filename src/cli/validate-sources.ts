@@ -6,13 +6,14 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ListPublicKeysCommand, type CloudTrailClient } from '@aws-sdk/client-cloudtrail';
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { DigestPublicKey, PublicKeySource, TrailObject, TrailObjectReader } from '../integrity/index.ts';
 import {
   LocalDirObjectStore,
   ObjectStoreError,
   S3ObjectStore,
   bucketNameProblem,
+  loadS3Sdk,
   type ObjectStore,
 } from '../objects/index.ts';
 
@@ -54,6 +55,8 @@ export class BucketReader implements TrailObjectReader {
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
       }
     }
+    // Loaded only here: a trail in a local bucket is validated without the S3 client.
+    const { S3Client } = await loadS3Sdk();
     this.s3 ??= new S3Client({
       region: this.options.region,
       ...(this.options.s3Endpoint ? { endpoint: this.options.s3Endpoint, forcePathStyle: true } : {}),
@@ -76,9 +79,19 @@ export class BucketReader implements TrailObjectReader {
     }
   }
 
+  async getBody(bucket: string, key: string): Promise<Uint8Array | undefined> {
+    const store = await this.storeFor(bucket);
+    try {
+      return await store.read(key);
+    } catch (error) {
+      if (error instanceof ObjectStoreError && error.code === 'InvalidKey') return undefined;
+      throw error;
+    }
+  }
+
   async *list(bucket: string, prefix: string): AsyncIterable<string> {
     const store = await this.storeFor(bucket);
-    for await (const info of store.list(prefix)) yield info.key;
+    yield* store.listKeys(prefix);
   }
 
   close(): void {

@@ -13,6 +13,11 @@ export interface TrailObject {
 export interface TrailObjectReader {
   /** The object, or undefined when the bucket has nothing at that key. */
   get(bucket: string, key: string): Promise<TrailObject | undefined>;
+  /**
+   * The object's bytes without its metadata, or undefined when the bucket has nothing at that key:
+   * log files carry nothing in metadata that validation reads, and a store may read them for less.
+   */
+  getBody(bucket: string, key: string): Promise<Uint8Array | undefined>;
   /** Keys that start with `prefix`, in key order (UTF-8 byte order, as S3 lists them). */
   list(bucket: string, prefix: string): AsyncIterable<string>;
 }

@@ -718,14 +718,14 @@ class LogValidation {
 
   private async checkLog(ref: LogRef): Promise<ValidationEntry> {
     const at = { kind: 'log', bucket: ref.s3Bucket, key: ref.s3Object } as const;
-    const object = await this.objects.get(ref.s3Bucket, ref.s3Object);
-    if (!object) {
+    const body = await this.objects.getBody(ref.s3Bucket, ref.s3Object);
+    if (!body) {
       this.missingLogs.set(ref.hashValue, ref);
       return { ...at, status: 'invalid', problem: 'not-found', reason: 'not found' };
     }
     let member;
     try {
-      member = inflateGzipMember(object.body);
+      member = inflateGzipMember(body);
     } catch {
       return { ...at, status: 'invalid', problem: 'invalid-format', reason: 'invalid format' };
     }
@@ -807,10 +807,10 @@ class LogValidation {
 
   private async checkUncovered(key: string): Promise<ValidationEntry> {
     const at = { kind: 'log', bucket: this.bucket, key, status: 'invalid' } as const;
-    const object = await this.objects.get(this.bucket, key);
+    const body = await this.objects.getBody(this.bucket, key);
     let hashValue: string | undefined;
     try {
-      hashValue = object ? sha256Hex(inflateGzipMember(object.body).data) : undefined;
+      hashValue = body ? sha256Hex(inflateGzipMember(body).data) : undefined;
     } catch {
       hashValue = undefined;
     }

@@ -27,6 +27,10 @@ export class MemoryTrailObjects implements TrailObjectReader {
     return Promise.resolve(this.buckets.get(bucket)?.get(key));
   }
 
+  getBody(bucket: string, key: string): Promise<Uint8Array | undefined> {
+    return Promise.resolve(this.buckets.get(bucket)?.get(key)?.body);
+  }
+
   // eslint-disable-next-line @typescript-eslint/require-await -- an async generator is the port's shape
   async *list(bucket: string, prefix: string): AsyncIterable<string> {
     const keys = [...(this.buckets.get(bucket)?.keys() ?? [])].filter((k) => k.startsWith(prefix));
