@@ -1,0 +1,12 @@
+export { LakeQueryError, type LakeQueryErrorCode } from './errors.ts';
+export {
+  translateLakeQuery,
+  MAX_STATEMENT_CHARS,
+  type StoreResolver,
+  type LakeTranslation,
+} from './translate.ts';
+export { installLakeFunctions } from './install.ts';
+export { LAKE_FUNCTIONS } from './functions.ts';
+export { formatLakeValue } from './format-value.ts';
+export { lakeColumnName, lakeColumnNames } from './column-names.ts';
+export { QUERY_CONNECTION_SETTINGS, queryConnectionSettings } from './settings.ts';
