@@ -22,10 +22,19 @@ import {
   DuckDbEventStore,
   DuckDbLakeStore,
   DuckDbSigningKeyStore,
+  DuckDbChannelStore,
   DuckDbTrailStore,
 } from './store/index.ts';
 import { TrailRegistry, organizationAccounts } from './trails/index.ts';
-import { EventDataStoreRegistry, LakeIngestion, QueryService, DEFAULT_QUERY_OPTIONS } from './query/index.ts';
+import {
+  ChannelRegistry,
+  DEFAULT_QUERY_OPTIONS,
+  EventDataStoreRegistry,
+  ImportService,
+  LakeIngestion,
+  QueryService,
+} from './query/index.ts';
+import { ServiceError } from './errors.ts';
 import { DuckDbLakeQueryEngine } from './store/duckdb/duckdb-lake-query-engine.ts';
 
 export interface RunningServer {
@@ -132,6 +141,9 @@ export async function startServer(
     { ...DEFAULT_QUERY_OPTIONS, timeoutMs: config.queryTimeoutSeconds * 1000 },
   );
 
+  const channels = await ChannelRegistry.open(await DuckDbChannelStore.open(db));
+  const imports = await ImportService.open({ lake: lakeStore, registry: lakeRegistry, bucket, logger, now });
+
   // Keys load once the port is known (the config file written for the CLI names the endpoint);
   // until then every request is answered 'unknown key'.
   const authenticator = new Authenticator([]);
@@ -160,7 +172,17 @@ export async function startServer(
       registry: lakeRegistry,
       ingestion,
       queries,
-      checkDeletable: () => undefined,
+      imports,
+      channels,
+      checkDeletable: (store) => {
+        channels.checkDeletable(store);
+        if (imports.hasOngoing(store.arn)) {
+          throw new ServiceError(
+            'EventDataStoreHasOngoingImportException',
+            `Event data store ${store.arn} has an import in progress; stop it or wait for it to finish.`,
+          );
+        }
+      },
     },
   });
   await new Promise<void>((resolveListen, reject) => {
@@ -194,6 +216,7 @@ export async function startServer(
   delivery.wake();
   digests.start();
   ingestion.start();
+  imports.resume();
 
   const purge = async (): Promise<void> => {
     try {
@@ -226,6 +249,7 @@ export async function startServer(
         await delivery.close();
         await digests.close();
         await ingestion.stop();
+        await imports.close();
         await parsers.close();
         await store.close();
         lakeStore.close();

@@ -21,8 +21,28 @@ import {
   stopEventDataStoreIngestion,
   updateEventDataStore,
 } from './cloudtrail/event-data-stores.ts';
+import { getImport, listImportFailures, listImports, startImport, stopImport } from './cloudtrail/imports.ts';
+import {
+  createChannel,
+  deleteChannel,
+  getChannel,
+  listChannels,
+  updateChannel,
+} from './cloudtrail/channels.ts';
+import {
+  CLOUDTRAIL_DATA_SIGNING_NAMES,
+  MAX_PUT_AUDIT_EVENTS_BODY_BYTES,
+  PUT_AUDIT_EVENTS_PATH,
+  handlePutAuditEventsRequest,
+} from './cloudtrail-data/endpoint.ts';
 import { lookupEvents } from './cloudtrail/lookup-events.ts';
-import { cancelQuery, describeQuery, getQueryResults, listQueries, startQuery } from './cloudtrail/queries.ts';
+import {
+  cancelQuery,
+  describeQuery,
+  getQueryResults,
+  listQueries,
+  startQuery,
+} from './cloudtrail/queries.ts';
 import { listPublicKeys } from './cloudtrail/public-keys.ts';
 import type { OperationContext, OperationHandler } from './cloudtrail/operation.ts';
 import { addTags, listTags, removeTagsOperation } from './cloudtrail/tags.ts';
@@ -98,6 +118,16 @@ const HANDLERS: Partial<Record<string, OperationHandler>> = {
   GetQueryResults: getQueryResults,
   ListQueries: listQueries,
   CancelQuery: cancelQuery,
+  CreateChannel: createChannel,
+  GetChannel: getChannel,
+  ListChannels: listChannels,
+  UpdateChannel: updateChannel,
+  DeleteChannel: deleteChannel,
+  StartImport: startImport,
+  GetImport: getImport,
+  ListImports: listImports,
+  StopImport: stopImport,
+  ListImportFailures: listImportFailures,
 };
 
 export function createApiServer(deps: ApiDeps): Server {
@@ -129,8 +159,15 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: ApiDeps):
     return;
   }
   const isRecord = path === '/v1/records';
-  const contentType = isRecord ? 'application/json' : json11;
-  if (req.method !== 'POST' || (path !== '/' && !isRecord)) {
+  // cloudtrail-data (rest-json) PutAuditEvents.
+  const isAuditEvents = path === PUT_AUDIT_EVENTS_PATH;
+  const contentType = isRecord || isAuditEvents ? 'application/json' : json11;
+  const bodyLimit = isRecord
+    ? MAX_RECORD_BODY_BYTES
+    : isAuditEvents
+      ? MAX_PUT_AUDIT_EVENTS_BODY_BYTES
+      : MAX_API_BODY_BYTES;
+  if (req.method !== 'POST' || (path !== '/' && !isRecord && !isAuditEvents)) {
     sendError(
       res,
       new ServiceError('UnknownOperationException', `No operation at ${req.method ?? ''} ${path ?? ''}.`, {
@@ -143,13 +180,12 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: ApiDeps):
   }
   let body: Buffer;
   try {
-    body = await readBody(req, isRecord ? MAX_RECORD_BODY_BYTES : MAX_API_BODY_BYTES);
+    body = await readBody(req, bodyLimit);
   } catch (error) {
     if (error instanceof BodyTooLarge) {
-      const limit = isRecord ? MAX_RECORD_BODY_BYTES : MAX_API_BODY_BYTES;
       sendError(
         res,
-        new ServiceError('RequestEntityTooLargeException', `Request body exceeds ${limit} bytes.`, {
+        new ServiceError('RequestEntityTooLargeException', `Request body exceeds ${bodyLimit} bytes.`, {
           httpStatus: 413,
         }),
         requestId,
@@ -162,7 +198,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: ApiDeps):
 
   let caller: AuthenticatedCall;
   try {
-    caller = deps.authenticator.authenticate(signedRequest(req, body), SIGNING_NAMES, deps.now());
+    caller = deps.authenticator.authenticate(
+      signedRequest(req, body),
+      isAuditEvents ? CLOUDTRAIL_DATA_SIGNING_NAMES : SIGNING_NAMES,
+      deps.now(),
+    );
   } catch (error) {
     if (isServiceError(error)) {
       // No verified identity: nothing to attribute, so nothing is recorded (as on AWS).
@@ -174,6 +214,10 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: ApiDeps):
 
   if (isRecord) {
     await handleRecordRequest(req, res, body, caller, requestId, deps);
+    return;
+  }
+  if (isAuditEvents) {
+    await handlePutAuditEventsRequest(req, res, body, caller, requestId, deps);
     return;
   }
   await handleCloudTrailCall(req, res, body, caller, requestId, deps);

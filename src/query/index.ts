@@ -1,5 +1,7 @@
 export * from './event-data-store.ts';
 export { EventDataStoreRegistry, type Caller } from './event-data-store-registry.ts';
+export * from './channels.ts';
+export { ChannelRegistry } from './channel-registry.ts';
 export { LakeIngestion, DEFAULT_LAKE_INGESTION_OPTIONS, lakeConsumer } from './lake-ingestion.ts';
 export type { LakeStore, QueryRecord, StoreSize } from './lake-store.ts';
 export {
@@ -9,3 +11,5 @@ export {
   type LakeQueryEngine,
   type ExecuteOptions,
 } from './queries.ts';
+export { ImportService, DEFAULT_IMPORT_OPTIONS, isImportableLogFile, parseS3Uri } from './imports.ts';
+export type { ImportRecord, ImportStatus } from './lake-store.ts';

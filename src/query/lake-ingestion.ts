@@ -148,11 +148,13 @@ export class LakeIngestion {
       const batch = await events.readAfter(cursor, this.options.maxEventsPerRound);
       if (batch.length === 0) break;
       const last: bigint = batch[batch.length - 1]?.seq ?? cursor;
-      const seqs = batch.filter((e) => inScope(e) && selected(e)).map((e) => e.seq);
+      const chosen = batch.filter((e) => inScope(e) && selected(e));
+      const seqs = chosen.map((e) => e.seq);
+      const bytes = chosen.reduce((n, e) => n + e.raw.length, 0);
       // The store may have been changed or deleted meanwhile: ingest only while it still is as read.
       const current = registry.all().find((s) => s.arn === store.arn);
       if (!current || current !== store) return;
-      await registry.lake.ingestFromLog(store, consumer, seqs, last);
+      await registry.lake.ingestFromLog(store, consumer, seqs, last, bytes);
       cursor = last;
     }
   }

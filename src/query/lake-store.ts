@@ -18,10 +18,35 @@ export interface QueryRecord {
   totalRows?: number;
 }
 
-export interface ImportFileMark {
-  /** Where the file came from (bucket + key, or a local path). */
-  source: string;
-  events: number;
+export type ImportStatus = 'INITIALIZING' | 'IN_PROGRESS' | 'FAILED' | 'STOPPED' | 'COMPLETED';
+
+export interface ImportFailure {
+  location: string;
+  errorType: string;
+  errorMessage: string;
+  timeMs: number;
+}
+
+/** An import of trail log files into an event data store (StartImport). */
+export interface ImportRecord {
+  id: string;
+  accountId: string;
+  region: string;
+  destinations: string[];
+  source: { uri: string; bucketRegion: string; accessRoleArn: string };
+  startEventTimeMs?: number;
+  endEventTimeMs?: number;
+  status: ImportStatus;
+  createdMs: number;
+  updatedMs: number;
+  statistics: {
+    prefixesFound: number;
+    prefixesCompleted: number;
+    filesCompleted: number;
+    eventsCompleted: number;
+    failedEntries: number;
+  };
+  failures: ImportFailure[];
 }
 
 /** Counters a store keeps for query statistics. */
@@ -51,21 +76,26 @@ export interface LakeStore {
     consumer: string,
     seqs: readonly bigint[],
     toSeq: bigint,
+    /** The JSON size of those events, for query statistics. */
+    bytes?: number,
   ): Promise<void>;
   /**
-   * Adds CloudTrail records (their JSON text) to the store; with `mark`, also records that this
-   * import file is done, in the same transaction. Returns false (adding nothing) when the import
-   * already marked that file.
+   * Adds the records of CloudTrail log files (their decompressed text, `{"Records":[...]}`) whose
+   * eventTime is in [startMs, endMs), and marks each file done under `scope`, all in one
+   * transaction. Files already marked under `scope` are skipped, so a re-run adds nothing twice.
+   * Returns how many events were added and which files were skipped.
    */
-  appendRecords(
+  appendLogFiles(
     store: EventDataStore,
-    records: readonly string[],
-    mark?: { importId: string; source: string },
-  ): Promise<boolean>;
+    files: readonly { source: string; text: string }[],
+    options: { scope: string; startMs?: number; endMs?: number },
+  ): Promise<{ events: number; skipped: string[] }>;
   /** Adds outside events already shaped as Lake's ActivityAuditLog rows (JSON text). */
   appendActivity(store: EventDataStore, rows: readonly string[]): Promise<void>;
-  /** Files an import already finished, so a re-run skips them. */
-  importedFiles(importId: string): Promise<Set<string>>;
+  /** Files already marked done under `scope`. */
+  importedFiles(scope: string): Promise<Set<string>>;
+  saveImport(record: ImportRecord): Promise<void>;
+  loadImports(): Promise<ImportRecord[]>;
   /** Removes events whose eventTime is before `cutoffMs`; returns how many. */
   purgeBefore(store: EventDataStore, cutoffMs: number): Promise<number>;
   size(store: EventDataStore): Promise<StoreSize>;

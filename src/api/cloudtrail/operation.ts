@@ -4,7 +4,13 @@ import type { SigningKeyRing } from '../../integrity/index.ts';
 import type { ObjectStore } from '../../objects/index.ts';
 import type { EventStore } from '../../store/index.ts';
 import type { Organizations, TrailRegistry } from '../../trails/index.ts';
-import type { EventDataStore, EventDataStoreRegistry, QueryService } from '../../query/index.ts';
+import type {
+  ChannelRegistry,
+  EventDataStore,
+  EventDataStoreRegistry,
+  ImportService,
+  QueryService,
+} from '../../query/index.ts';
 import type { NextTokenCodec } from '../next-token.ts';
 
 /** What every CloudTrail operation handler gets besides its input. */
@@ -38,6 +44,9 @@ export interface LakeContext {
   registry: EventDataStoreRegistry;
   ingestion: { startAtHead(store: EventDataStore): Promise<void> };
   queries: QueryService;
+  imports: ImportService;
+  /** Channels (Lake integrations) that cloudtrail-data PutAuditEvents delivers through. */
+  channels: ChannelRegistry;
   /** Throws when something still writes into the store (a channel, a running import). */
   checkDeletable(store: EventDataStore): void;
 }

@@ -1,7 +1,7 @@
-import type { DuckDBConnection } from '@duckdb/node-api';
+import { listValue, type DuckDBConnection } from '@duckdb/node-api';
 import { lakeTableOf, type EventDataStore } from '../../query/event-data-store.ts';
 import { createTableSql, rowsFromJsonSql } from '../../query/lake-schema.ts';
-import type { LakeStore, QueryRecord, StoreSize } from '../../query/lake-store.ts';
+import type { ImportRecord, LakeStore, QueryRecord, StoreSize } from '../../query/lake-store.ts';
 import type { DuckDbDatabase } from './database.ts';
 
 const SCHEMA = `
@@ -25,6 +25,11 @@ CREATE TABLE IF NOT EXISTS lake_query_rows (
   chunk INTEGER NOT NULL,
   rows VARCHAR NOT NULL,
   PRIMARY KEY (query_id, chunk)
+);
+CREATE TABLE IF NOT EXISTS lake_imports (
+  import_id VARCHAR PRIMARY KEY,
+  created_ms BIGINT NOT NULL,
+  body VARCHAR NOT NULL
 );
 CREATE TABLE IF NOT EXISTS lake_import_files (
   import_id VARCHAR NOT NULL,
@@ -106,15 +111,21 @@ export class DuckDbLakeStore implements LakeStore {
     });
   }
 
-  /** Inserts the staged records into the store and adds them to its counters. */
-  private async insertStaged(c: DuckDBConnection, store: EventDataStore, source: string): Promise<void> {
-    const table = lakeTableOf(store.id);
-    const result = await c.runAndReadAll(
-      `WITH added AS (INSERT INTO ${table} ${rowsFromJsonSql('cloudtrail', source, RECORD_OVERRIDES)} ` +
-        `RETURNING strlen(eventJson) AS n) SELECT count(*)::BIGINT, coalesce(sum(n), 0)::BIGINT FROM added`,
-    );
-    const [events, bytes] = (result.getRowsJS()[0] ?? [0n, 0n]) as [bigint, bigint];
-    await this.addSize(c, store, events, bytes);
+  /**
+   * Inserts the rows `select` yields into the store and adds them and `bytes` (their JSON size, as
+   * the caller knows it) to the store's counters; returns how many rows. (DuckDB has no DML in
+   * CTEs, so sizes come from the caller.)
+   */
+  private async insertRows(
+    c: DuckDBConnection,
+    store: EventDataStore,
+    select: string,
+    bytes: (events: number) => Promise<number> | number,
+  ): Promise<number> {
+    const result = await c.run(`INSERT INTO ${lakeTableOf(store.id)} ${select}`);
+    const events = Number(result.rowsChanged);
+    await this.addSize(c, store, BigInt(events), BigInt(Math.round(await bytes(events))));
+    return events;
   }
 
   private async addSize(
@@ -135,6 +146,7 @@ export class DuckDbLakeStore implements LakeStore {
     consumer: string,
     seqs: readonly bigint[],
     toSeq: bigint,
+    bytes = 0,
   ): Promise<void> {
     return this.write(async (c) => {
       if (seqs.length > 0) {
@@ -143,7 +155,7 @@ export class DuckDbLakeStore implements LakeStore {
         const source =
           `(SELECT raw AS json FROM events WHERE seq BETWEEN ${lo} AND ${toSeq} ` +
           `AND seq IN (SELECT unnest(${listSql(seqs)})))`;
-        await this.insertStaged(c, store, source);
+        await this.insertRows(c, store, rowsFromJsonSql('cloudtrail', source, RECORD_OVERRIDES), () => bytes);
       }
       await c.run(
         `INSERT INTO cursors VALUES ($1, $2, $3, NULL)
@@ -153,42 +165,68 @@ export class DuckDbLakeStore implements LakeStore {
     });
   }
 
-  appendRecords(
+  appendLogFiles(
     store: EventDataStore,
-    records: readonly string[],
-    mark?: { importId: string; source: string },
-  ): Promise<boolean> {
+    files: readonly { source: string; text: string }[],
+    options: { scope: string; startMs?: number; endMs?: number },
+  ): Promise<{ events: number; skipped: string[] }> {
     return this.write(async (c) => {
-      if (mark) {
-        const done = await c.runAndReadAll(
-          'SELECT 1 FROM lake_import_files WHERE import_id = $1 AND source = $2',
-          [mark.importId, mark.source],
-        );
-        if (done.currentRowCount > 0) return false;
+      const done = await c.runAndReadAll(
+        'SELECT source FROM lake_import_files WHERE import_id = $1 AND source IN (SELECT unnest($2::VARCHAR[]))',
+        [options.scope, listValue(files.map((f) => f.source))],
+      );
+      const skipped = new Set((done.getColumnsJS()[0] ?? []).map((v) => v as string));
+      const fresh = files.filter((f) => !skipped.has(f.source));
+      if (fresh.length === 0) return { events: 0, skipped: [...skipped] };
+      await stage(
+        c,
+        fresh.map((f) => f.text),
+      );
+      // DuckDB splits the Records array itself (each record as compact JSON text).
+      const records =
+        "(SELECT unnest(json_extract(json, '$.Records[*]'))::VARCHAR AS json FROM lake_staging)";
+      const window = [
+        options.startMs !== undefined
+          ? `eventTime >= make_timestamp(${Math.trunc(options.startMs)}::BIGINT * 1000)`
+          : '',
+        options.endMs !== undefined
+          ? `eventTime < make_timestamp(${Math.trunc(options.endMs)}::BIGINT * 1000)`
+          : '',
+      ].filter(Boolean);
+      const rows = rowsFromJsonSql('cloudtrail', records, RECORD_OVERRIDES);
+      const textBytes = fresh.reduce((n, f) => n + f.text.length, 0);
+      const events = await this.insertRows(
+        c,
+        store,
+        window.length > 0 ? `SELECT * FROM (${rows}) WHERE ${window.join(' AND ')}` : rows,
+        async (added) => {
+          if (window.length === 0) return textBytes;
+          // A window kept only some records: count the files' records to share their bytes out.
+          const total = await c.runAndReadAll(
+            "SELECT coalesce(sum(json_array_length(json, '$.Records')), 0)::BIGINT FROM lake_staging",
+          );
+          const records = Number(total.getRowsJS()[0]?.[0] ?? 0n);
+          return records === 0 ? 0 : (textBytes * added) / records;
+        },
+      );
+      const marks = await c.createAppender('lake_import_files');
+      for (const f of fresh) {
+        marks.appendVarchar(options.scope);
+        marks.appendVarchar(f.source);
+        marks.appendBigInt(0n);
+        marks.endRow();
       }
-      await stage(c, records);
-      await this.insertStaged(c, store, 'lake_staging');
-      if (mark) {
-        await c.run('INSERT INTO lake_import_files VALUES ($1, $2, $3)', [
-          mark.importId,
-          mark.source,
-          BigInt(records.length),
-        ]);
-      }
-      return true;
+      marks.closeSync();
+      return { events, skipped: [...skipped] };
     });
   }
 
   appendActivity(store: EventDataStore, rows: readonly string[]): Promise<void> {
     return this.write(async (c) => {
       await stage(c, rows);
-      const result = await c.runAndReadAll(
-        `WITH added AS (INSERT INTO ${lakeTableOf(store.id)} ${rowsFromJsonSql('activity', 'lake_staging')} ` +
-          `RETURNING 1) SELECT count(*)::BIGINT FROM added`,
+      await this.insertRows(c, store, rowsFromJsonSql('activity', 'lake_staging'), () =>
+        rows.reduce((n, r) => n + Buffer.byteLength(r), 0),
       );
-      const events = (result.getRowsJS()[0]?.[0] ?? 0n) as bigint;
-      const bytes = BigInt(rows.reduce((n, r) => n + Buffer.byteLength(r), 0));
-      await this.addSize(c, store, events, bytes);
     });
   }
 
@@ -200,17 +238,35 @@ export class DuckDbLakeStore implements LakeStore {
       return new Set((rows.getColumnsJS()[0] ?? []).map((s) => s as string));
     });
   }
+  saveImport(record: ImportRecord): Promise<void> {
+    return this.write(async (c) => {
+      await c.run('INSERT OR REPLACE INTO lake_imports VALUES ($1, $2, $3)', [
+        record.id,
+        BigInt(record.createdMs),
+        JSON.stringify(record),
+      ]);
+    });
+  }
+
+  async loadImports(): Promise<ImportRecord[]> {
+    return this.db.withConnection(async (c) => {
+      const rows = await c.runAndReadAll('SELECT body FROM lake_imports ORDER BY created_ms');
+      return (rows.getColumnsJS()[0] ?? []).map((body) => JSON.parse(body as string) as ImportRecord);
+    });
+  }
 
   purgeBefore(store: EventDataStore, cutoffMs: number): Promise<number> {
     return this.write(async (c) => {
+      const table = lakeTableOf(store.id);
+      const cutoff = `make_timestamp(${Math.trunc(cutoffMs)}::BIGINT * 1000)`;
       const size = store.kind === 'cloudtrail' ? 'strlen(eventJson)' : '0';
-      const result = await c.runAndReadAll(
-        `WITH gone AS (DELETE FROM ${lakeTableOf(store.id)} WHERE eventTime < make_timestamp($1::BIGINT * 1000) ` +
-          `RETURNING ${size} AS n) SELECT count(*)::BIGINT, coalesce(sum(n), 0)::BIGINT FROM gone`,
-        [BigInt(cutoffMs)],
+      const old = await c.runAndReadAll(
+        `SELECT count(*)::BIGINT, coalesce(sum(${size}), 0)::BIGINT FROM ${table} WHERE eventTime < ${cutoff}`,
       );
-      const [events, bytes] = (result.getRowsJS()[0] ?? [0n, 0n]) as [bigint, bigint];
-      if (events > 0n) await this.addSize(c, store, -events, -bytes);
+      const [events, bytes] = (old.getRowsJS()[0] ?? [0n, 0n]) as [bigint, bigint];
+      if (events === 0n) return 0;
+      await c.run(`DELETE FROM ${table} WHERE eventTime < ${cutoff}`);
+      await this.addSize(c, store, -events, -bytes);
       return Number(events);
     });
   }
