@@ -348,7 +348,8 @@ export const LAKE_MACROS: string[] = [
      (x TIMESTAMP) AS strftime(x, '%Y-%m-%d %H:%M:%S.%g'),
      (x) AS CASE WHEN typeof(x) = 'JSON' THEN json_extract_string(CAST(x AS VARCHAR), '$') ELSE CAST(x AS VARCHAR) END`,
   `lake_reverse(x VARCHAR) AS reverse(x), (x) AS list_reverse(x)`,
-  `lake_cardinality(x MAP(VARCHAR, VARCHAR)) AS cardinality(x), (x) AS len(x)`,
+  // Both branches must bind for any argument type; the one not taken is folded away by typeof().
+  `lake_cardinality(x) AS CASE WHEN starts_with(typeof(x), 'MAP(') THEN cardinality(TRY_CAST(x AS MAP(VARCHAR, VARCHAR))) ELSE len(TRY_CAST(x AS VARCHAR[])) END`,
   // Trino: NULL when the index is past the last field (DuckDB returns '').
   `lake_split_part(s, d, n) AS CASE WHEN n <= len(string_split(s, d)) THEN split_part(s, d, n) END`,
   // Trino: NULL when nothing matches (DuckDB returns '').
@@ -380,7 +381,7 @@ export const LAKE_MACROS: string[] = [
   `lake_to_iso8601(x DATE) AS strftime(x, '%Y-%m-%d'),
      (x TIMESTAMP) AS strftime(x, '%Y-%m-%dT%H:%M:%S.%g'),
      (x) AS strftime(timezone('UTC', x), '%Y-%m-%dT%H:%M:%S.%gZ')`,
-  `lake_from_unixtime(n) AS make_timestamp(CAST(round(n * 1000000) AS BIGINT))`,
+  `lake_from_unixtime(n) AS make_timestamp(CAST(round(CAST(n AS DOUBLE) * 1000000) AS BIGINT))`,
   `lake_date(x) AS CAST(x AS DATE)`,
   `lake_millisecond(x) AS millisecond(x) % 1000`,
   `lake_current_timezone() AS 'UTC'`,

@@ -683,6 +683,8 @@ function substitute(node: Json, replacements: Record<string, Json>, exact = fals
     const replacement = replacements[head];
     if (replacement !== undefined && (!exact || parts.length === 1)) {
       const copy = cloneJson(replacement);
+      // A template's placeholder may carry a name (`struct_pack(value := __lake_arg1)`).
+      if (isObject(copy) && str(node.alias) !== '') copy.alias = node.alias ?? '';
       if (parts.length === 1) return copy;
       if (isObject(copy) && copy.class === 'COLUMN_REF' && Array.isArray(copy.column_names)) {
         return { ...copy, column_names: [...copy.column_names, ...parts.slice(1)] };
