@@ -129,7 +129,9 @@ export function addValidateCommand(program: Command, defaultEndpoint: string): v
     .option('--data-dir <dir>', 'OpenTrail data directory: credentials and local buckets', DEFAULT_DATA_DIR)
     .option('--s3-endpoint <url>', 'S3-compatible server for buckets that are not under <data-dir>/buckets')
     .option('--digest-interval <seconds>', 'digest interval (default: worked out from the digests)', positive)
-    .option('--concurrency <n>', 'log files read at once', positive, 8)
+    // S3 answers a GET in tens of milliseconds, so reads in flight bound the rate: through a proxy
+    // adding 20 ms to s3rver, 2,110 log files took 10.6 s with 8, 6.8 s with 32, 6.0 s with 64.
+    .option('--concurrency <n>', 'log files read at once', positive, 32)
     .action(async (opts: ValidateOptions) => {
       try {
         process.exitCode = await runValidate(opts);
