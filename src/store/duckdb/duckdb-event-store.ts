@@ -1,7 +1,6 @@
 import {
   BIGINT,
   BOOLEAN,
-  DuckDBDataChunk,
   UBIGINT,
   VARCHAR,
   listValue,
@@ -19,6 +18,7 @@ import type {
 } from '../event-store.ts';
 import type { EventCategory } from '../../events/index.ts';
 import { EventIdSet, bigIntToHash, eventIdHash, hashToBigInt } from '../event-id-set.ts';
+import { appendColumns, type ColumnValues } from './column-appender.ts';
 import type { DuckDbDatabase } from './database.ts';
 
 const SCHEMA = `
@@ -81,9 +81,6 @@ const COLUMN_TYPES = [
 
 const COLUMNS =
   'seq, event_id, id_hash, account_id, region, event_time, event_name, event_source, username, access_key_id, read_only, category, resources, recorded_at, raw';
-
-/** DuckDB's vector size: the most rows one data chunk holds. */
-const CHUNK_ROWS = 2048;
 
 const RESOURCE_COLUMN_TYPES = [UBIGINT, VARCHAR, VARCHAR, VARCHAR, BIGINT, VARCHAR, VARCHAR];
 
@@ -160,6 +157,51 @@ export function clusterPositions(seqs: readonly bigint[]): bigint[][] {
   return clusters;
 }
 
+/**
+ * The record text as UTF-8 bytes when the event carries them (`rawUtf8`, the bytes of `raw`: the
+ * recording path keeps each record as a range of the request body), else as the string.
+ */
+function rawTextOf(e: NewEvent): string | Uint8Array {
+  const bytes = (e as { rawUtf8?: unknown }).rawUtf8;
+  return bytes instanceof Uint8Array ? bytes : e.raw;
+}
+
+/**
+ * Marks duplicates (already in the log, or earlier in the same batch) in `outcomes` and returns
+ * the indexes of the rest. Hashes decide most cases: only events whose hash was seen before are
+ * compared by (account, eventID), so a hash collision never drops an event.
+ */
+function freshIndexes(
+  events: readonly NewEvent[],
+  hashes: readonly [number, number][],
+  existing: ReadonlySet<string>,
+  outcomes: AppendOutcome[],
+): number[] {
+  const batch = new EventIdSet(events.length);
+  let keys: Set<string> | undefined;
+  const fresh: number[] = [];
+  events.forEach((e, i) => {
+    const hash = hashes[i] as [number, number];
+    if (existing.size > 0 || batch.has(hash)) {
+      // A possible duplicate: from here on this batch is checked by key.
+      if (!keys) keys = new Set([...existing, ...fresh.map((f) => keyOf(events[f] as NewEvent))]);
+      const key = keyOf(e);
+      if (keys.has(key)) {
+        outcomes[i] = { status: 'duplicate' };
+        return;
+      }
+      keys.add(key);
+    } else if (keys) keys.add(keyOf(e));
+    batch.add(hash);
+    fresh.push(i);
+  });
+  return fresh;
+}
+
+function keyOf(e: NewEvent): string {
+  return `${e.accountId}:${e.eventId}`;
+}
+
 export class DuckDbEventStore implements EventStore {
   private seq = 0n;
   /** Hashes of every (account, eventID) in the log: appends deduplicate without a scan. */
@@ -208,53 +250,14 @@ export class DuckDbEventStore implements EventStore {
     const outcomes: AppendOutcome[] = new Array<AppendOutcome>(events.length);
     const hashes = events.map((e) => eventIdHash(e.accountId, e.eventId));
     const existing = await this.existingIds(hashes);
-    const seen = new Set<string>();
-    const fresh: number[] = [];
-    events.forEach((e, i) => {
-      const key = `${e.accountId}:${e.eventId}`;
-      if (existing.has(key) || seen.has(key)) outcomes[i] = { status: 'duplicate' };
-      else {
-        seen.add(key);
-        fresh.push(i);
-      }
-    });
+    const fresh = freshIndexes(events, hashes, existing, outcomes);
     if (fresh.length === 0) return outcomes;
 
     const firstSeq = this.seq + 1n;
-    const recordedAt = BigInt(this.now());
     await this.writer.run('BEGIN TRANSACTION');
     try {
       const appender = await this.writer.createAppender('events');
-      for (let start = 0; start < fresh.length; start += CHUNK_ROWS) {
-        const slice = fresh.slice(start, start + CHUNK_ROWS);
-        const columns: DuckDBValue[][] = COLUMN_TYPES.map(() => new Array<DuckDBValue>(slice.length));
-        slice.forEach((index, row) => {
-          const e = events[index] as NewEvent;
-          const values: DuckDBValue[] = [
-            firstSeq + BigInt(start + row),
-            e.eventId,
-            hashToBigInt(hashes[index] as [number, number]),
-            e.accountId,
-            e.region,
-            BigInt(e.eventTimeMs),
-            e.eventName,
-            e.eventSource,
-            e.username,
-            e.accessKeyId,
-            e.readOnly,
-            e.category,
-            e.resourceTypes.length > 0
-              ? JSON.stringify(e.resourceTypes.map((t, r) => [t, e.resourceNames[r]]))
-              : null,
-            recordedAt,
-            e.raw,
-          ];
-          values.forEach((v, c) => ((columns[c] as DuckDBValue[])[row] = v));
-        });
-        const chunk = DuckDBDataChunk.create(COLUMN_TYPES, slice.length);
-        chunk.setColumns(columns);
-        appender.appendDataChunk(chunk);
-      }
+      appendColumns(appender, COLUMN_TYPES, this.eventColumns(events, hashes, fresh, firstSeq), fresh.length);
       appender.closeSync();
       await this.appendResources(events, fresh, firstSeq);
       await this.writer.run('COMMIT');
@@ -270,37 +273,118 @@ export class DuckDbEventStore implements EventStore {
     return outcomes;
   }
 
+  /** The `events` columns of the fresh events, in COLUMNS order. */
+  private eventColumns(
+    events: readonly NewEvent[],
+    hashes: readonly [number, number][],
+    fresh: readonly number[],
+    firstSeq: bigint,
+  ): ColumnValues[] {
+    const n = fresh.length;
+    const first = Number(firstSeq);
+    const recordedAt = this.now();
+    const seq = new Float64Array(n);
+    const idHash = new Uint32Array(2 * n);
+    const eventTime = new Float64Array(n);
+    const recorded = new Float64Array(n).fill(recordedAt);
+    const text = (): (string | Uint8Array | null)[] => new Array<string | Uint8Array | null>(n);
+    const [eventId, account, region, name, source, username, accessKey, category, resources, raw] = [
+      text(),
+      text(),
+      text(),
+      text(),
+      text(),
+      text(),
+      text(),
+      text(),
+      text(),
+      text(),
+    ];
+    const readOnly = new Array<boolean | null>(n);
+    for (let row = 0; row < n; row++) {
+      const index = fresh[row] as number;
+      const e = events[index] as NewEvent;
+      const [hi, lo] = hashes[index] as [number, number];
+      seq[row] = first + row;
+      idHash[2 * row] = lo;
+      idHash[2 * row + 1] = hi;
+      eventTime[row] = e.eventTimeMs;
+      eventId[row] = e.eventId;
+      account[row] = e.accountId;
+      region[row] = e.region;
+      name[row] = e.eventName;
+      source[row] = e.eventSource;
+      username[row] = e.username;
+      accessKey[row] = e.accessKeyId;
+      readOnly[row] = e.readOnly;
+      category[row] = e.category;
+      resources[row] =
+        e.resourceTypes.length > 0
+          ? JSON.stringify(e.resourceTypes.map((t, r) => [t, e.resourceNames[r]]))
+          : null;
+      raw[row] = rawTextOf(e);
+    }
+    return [
+      { kind: 'int64', values: seq },
+      { kind: 'varchar', values: eventId },
+      { kind: 'words', words: idHash },
+      { kind: 'varchar', values: account },
+      { kind: 'varchar', values: region },
+      { kind: 'int64', values: eventTime },
+      { kind: 'varchar', values: name },
+      { kind: 'varchar', values: source },
+      { kind: 'varchar', values: username },
+      { kind: 'varchar', values: accessKey },
+      { kind: 'boolean', values: readOnly },
+      { kind: 'varchar', values: category },
+      { kind: 'varchar', values: resources },
+      { kind: 'int64', values: recorded },
+      { kind: 'varchar', values: raw },
+    ];
+  }
+
   /** One row per (event, resource): ResourceType and ResourceName lookups filter a plain column. */
   private async appendResources(
     events: readonly NewEvent[],
-    fresh: number[],
+    fresh: readonly number[],
     firstSeq: bigint,
   ): Promise<void> {
-    const rows: DuckDBValue[][] = RESOURCE_COLUMN_TYPES.map(() => []);
+    const first = Number(firstSeq);
+    const seq: number[] = [];
+    const account: string[] = [];
+    const region: string[] = [];
+    const category: string[] = [];
+    const eventTime: number[] = [];
+    const type: string[] = [];
+    const name: string[] = [];
     fresh.forEach((index, n) => {
       const e = events[index] as NewEvent;
-      e.resourceTypes.forEach((type, r) => {
-        const values: DuckDBValue[] = [
-          firstSeq + BigInt(n),
-          e.accountId,
-          e.region,
-          e.category,
-          BigInt(e.eventTimeMs),
-          type,
-          e.resourceNames[r] ?? '',
-        ];
-        values.forEach((v, c) => (rows[c] as DuckDBValue[]).push(v));
+      e.resourceTypes.forEach((t, r) => {
+        seq.push(first + n);
+        account.push(e.accountId);
+        region.push(e.region);
+        category.push(e.category);
+        eventTime.push(e.eventTimeMs);
+        type.push(t);
+        name.push(e.resourceNames[r] ?? '');
       });
     });
-    const total = (rows[0] as DuckDBValue[]).length;
-    if (total === 0) return;
+    if (seq.length === 0) return;
     const appender = await this.writer.createAppender('event_resources');
-    for (let start = 0; start < total; start += CHUNK_ROWS) {
-      const count = Math.min(CHUNK_ROWS, total - start);
-      const chunk = DuckDBDataChunk.create(RESOURCE_COLUMN_TYPES, count);
-      chunk.setColumns(rows.map((column) => column.slice(start, start + count)));
-      appender.appendDataChunk(chunk);
-    }
+    appendColumns(
+      appender,
+      RESOURCE_COLUMN_TYPES,
+      [
+        { kind: 'int64', values: seq },
+        { kind: 'varchar', values: account },
+        { kind: 'varchar', values: region },
+        { kind: 'varchar', values: category },
+        { kind: 'int64', values: eventTime },
+        { kind: 'varchar', values: type },
+        { kind: 'varchar', values: name },
+      ],
+      seq.length,
+    );
     appender.closeSync();
   }
 
