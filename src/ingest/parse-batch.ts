@@ -2,23 +2,56 @@
  * Turns a request body of CloudTrail records (attacker-controlled) into validated events,
  * keeping each record's original JSON text. Whole-body problems throw ServiceError; problems
  * with single records come back per record.
+ *
+ * The parse is built in columns (`ParsedColumns`), which is what a parse worker sends back to the
+ * main thread: one structured clone of a few arrays instead of an object per record, each
+ * distinct string once, and record text as byte ranges of the body the main thread still holds.
  */
 import { ServiceError } from '../errors.ts';
 import {
   batchShape,
   batchValues,
-  compactRecordSpans,
   lookupFieldsOf,
   splitRecordSpans,
   validateRecord,
+  type EventCategory,
   type RecordDefaults,
 } from '../events/index.ts';
-import type { NewEvent } from '../store/index.ts';
+import { BodyEvent } from './body-event.ts';
 
 export const MAX_RECORDS_PER_REQUEST = 10_000;
 
 export type ParsedRecord =
-  { ok: true; event: NewEvent } | { ok: false; errorCode: string; errorMessage: string };
+  { ok: true; event: BodyEvent } | { ok: false; errorCode: string; errorMessage: string };
+
+/** Per record string fields, as codes into `ParsedColumns.strings` (0 stands for null). */
+const FIELDS = 7;
+const [ACCOUNT, REGION, EVENT_NAME, EVENT_SOURCE, USERNAME, ACCESS_KEY_ID, CATEGORY] = [0, 1, 2, 3, 4, 5, 6];
+
+export interface ParsedColumns {
+  /** How many records the body held. */
+  count: number;
+  /** The records that failed validation, by index in the body, ascending. */
+  failures: { index: number; errorCode: string; errorMessage: string }[];
+  /** Each distinct string of `fields` and `resources` once; index 0 is unused (null). */
+  strings: string[];
+  // The columns below hold one entry per record that passed, in body order.
+  eventIds: string[];
+  /** FIELDS string codes per record. */
+  fields: Uint32Array;
+  /** 0 null, 1 false, 2 true. */
+  readOnly: Uint8Array;
+  eventTimeMs: Float64Array;
+  /** How many (type, name) pairs of `resources` each record has. */
+  resourceCounts: Uint32Array;
+  /** String codes, type then name, for every record's resources in turn. */
+  resources: Uint32Array;
+  /** The UTF-8 byte range of each record's text in the body. */
+  textStart: Uint32Array;
+  textEnd: Uint32Array;
+  /** Records whose text was completed with defaults: [position among those that passed, text]. */
+  completedTexts: [number, string][];
+}
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -30,7 +63,43 @@ export function decodeUtf8(body: Uint8Array): string {
   }
 }
 
-export function parseRecordBatch(body: Uint8Array, defaults: RecordDefaults): ParsedRecord[] {
+/** Maps each distinct string to a small code, so a column repeats numbers, not strings. */
+class StringCodes {
+  readonly strings: string[] = [''];
+  private readonly codes = new Map<string, number>();
+
+  code(value: string | null): number {
+    if (value === null) return 0;
+    let code = this.codes.get(value);
+    if (code === undefined) {
+      code = this.strings.length;
+      this.strings.push(value);
+      this.codes.set(value, code);
+    }
+    return code;
+  }
+}
+
+/** Growable Uint32Array. */
+class Words {
+  private data = new Uint32Array(1024);
+  length = 0;
+
+  push(value: number): void {
+    if (this.length === this.data.length) {
+      const next = new Uint32Array(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
+    this.data[this.length++] = value;
+  }
+
+  toArray(): Uint32Array {
+    return this.data.slice(0, this.length);
+  }
+}
+
+export function parseRecordColumns(body: Uint8Array, defaults: RecordDefaults): ParsedColumns {
   const text = decodeUtf8(body);
   let parsed: unknown;
   try {
@@ -43,7 +112,7 @@ export function parseRecordBatch(body: Uint8Array, defaults: RecordDefaults): Pa
   }
   const shape = batchShape(parsed);
   const values = shape ? batchValues(parsed, shape) : [];
-  const spans = shape && (compactRecordSpans(text, values, shape) ?? splitRecordSpans(text, parsed)?.spans);
+  const spans = shape && splitRecordSpans(text, parsed)?.spans;
   if (!shape || !spans) {
     throw new ServiceError(
       'ValidationException',
@@ -56,29 +125,138 @@ export function parseRecordBatch(body: Uint8Array, defaults: RecordDefaults): Pa
       `A request may carry at most ${MAX_RECORDS_PER_REQUEST} records; this one has ${values.length}.`,
     );
   }
-  return values.map((value, i) => {
+
+  // The decoder drops a leading byte order mark; text offsets count from after it.
+  const bom = body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? 3 : 0;
+  const ascii = body.length - bom === text.length;
+  let charPos = 0;
+  let bytePos = bom;
+  /** The byte offset of a text offset at or after the previous one asked for. */
+  const byteOffset = (at: number): number => {
+    if (ascii) return bom + at;
+    bytePos += Buffer.byteLength(text.slice(charPos, at));
+    charPos = at;
+    return bytePos;
+  };
+
+  const n = values.length;
+  const codes = new StringCodes();
+  const out: ParsedColumns = {
+    count: n,
+    failures: [],
+    strings: codes.strings,
+    eventIds: [],
+    fields: new Uint32Array(n * FIELDS),
+    readOnly: new Uint8Array(n),
+    eventTimeMs: new Float64Array(n),
+    resourceCounts: new Uint32Array(n),
+    resources: new Uint32Array(0),
+    textStart: new Uint32Array(n),
+    textEnd: new Uint32Array(n),
+    completedTexts: [],
+  };
+  const resources = new Words();
+  let k = 0;
+  for (let i = 0; i < n; i++) {
     const span = spans[i];
-    if (!span)
-      return {
-        ok: false,
+    if (!span) {
+      out.failures.push({
+        index: i,
         errorCode: 'InvalidRecord',
         errorMessage: 'Record could not be located in the body.',
-      };
+      });
+      continue;
+    }
+    const start = byteOffset(span.start);
+    const end = byteOffset(span.end);
     const recordText = text.slice(span.start, span.end);
-    const result = validateRecord(value, recordText, Buffer.byteLength(recordText), defaults);
-    if (!result.ok) return result;
+    const result = validateRecord(values[i], recordText, end - start, defaults);
+    if (!result.ok) {
+      out.failures.push({ index: i, errorCode: result.errorCode, errorMessage: result.errorMessage });
+      continue;
+    }
     const r = result.record;
-    return {
+    const f = lookupFieldsOf(r);
+    out.eventIds.push(r.eventID);
+    const at = k * FIELDS;
+    out.fields[at + ACCOUNT] = codes.code(r.recipientAccountId);
+    out.fields[at + REGION] = codes.code(r.awsRegion);
+    out.fields[at + EVENT_NAME] = codes.code(f.eventName);
+    out.fields[at + EVENT_SOURCE] = codes.code(f.eventSource);
+    out.fields[at + USERNAME] = codes.code(f.username);
+    out.fields[at + ACCESS_KEY_ID] = codes.code(f.accessKeyId);
+    out.fields[at + CATEGORY] = codes.code(result.category);
+    out.readOnly[k] = f.readOnly === null ? 0 : f.readOnly ? 2 : 1;
+    out.eventTimeMs[k] = result.eventTimeMs;
+    out.resourceCounts[k] = f.resourceTypes.length;
+    f.resourceTypes.forEach((type, r) => {
+      resources.push(codes.code(type));
+      resources.push(codes.code(f.resourceNames[r] ?? ''));
+    });
+    out.textStart[k] = start;
+    out.textEnd[k] = end;
+    if (result.text !== recordText) out.completedTexts.push([k, result.text]);
+    k++;
+  }
+  out.resources = resources.toArray();
+  return out;
+}
+
+/** The records of a body from its parse in columns; `body` is the body that was parsed. */
+export function recordsOfColumns(columns: ParsedColumns, body: Uint8Array): ParsedRecord[] {
+  const { strings, fields } = columns;
+  const str = (code: number): string | null => (code === 0 ? null : (strings[code] as string));
+  const completed = new Map(columns.completedTexts);
+  const records = new Array<ParsedRecord>(columns.count);
+  let failure = 0;
+  let k = 0;
+  let resource = 0;
+  for (let i = 0; i < columns.count; i++) {
+    const f = columns.failures[failure];
+    if (f && f.index === i) {
+      records[i] = { ok: false, errorCode: f.errorCode, errorMessage: f.errorMessage };
+      failure++;
+      continue;
+    }
+    const at = k * FIELDS;
+    const resourceTypes: string[] = [];
+    const resourceNames: string[] = [];
+    for (let r = columns.resourceCounts[k] as number; r > 0; r--) {
+      resourceTypes.push(strings[columns.resources[resource++] as number] as string);
+      resourceNames.push(strings[columns.resources[resource++] as number] as string);
+    }
+    const readOnly = columns.readOnly[k];
+    const text = completed.get(k);
+    // A completed record's text is the body's bytes with fields appended: it travels as a string.
+    const [source, start, end] =
+      text === undefined
+        ? [body, columns.textStart[k] as number, columns.textEnd[k] as number]
+        : ((bytes) => [bytes, 0, bytes.length] as const)(Buffer.from(text, 'utf8'));
+    records[i] = {
       ok: true,
-      event: {
-        eventId: r.eventID,
-        accountId: r.recipientAccountId,
-        region: r.awsRegion,
-        eventTimeMs: result.eventTimeMs,
-        category: result.category,
-        raw: result.text,
-        ...lookupFieldsOf(r),
-      },
+      event: new BodyEvent(
+        columns.eventIds[k] as string,
+        str(fields[at + ACCOUNT] as number) as string,
+        str(fields[at + REGION] as number) as string,
+        columns.eventTimeMs[k] as number,
+        str(fields[at + EVENT_NAME] as number) as string,
+        str(fields[at + EVENT_SOURCE] as number) as string,
+        str(fields[at + USERNAME] as number),
+        str(fields[at + ACCESS_KEY_ID] as number),
+        readOnly === 0 ? null : readOnly === 2,
+        str(fields[at + CATEGORY] as number) as EventCategory,
+        resourceTypes,
+        resourceNames,
+        source,
+        start,
+        end,
+      ),
     };
-  });
+    k++;
+  }
+  return records;
+}
+
+export function parseRecordBatch(body: Uint8Array, defaults: RecordDefaults): ParsedRecord[] {
+  return recordsOfColumns(parseRecordColumns(body, defaults), body);
 }

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { ServiceError } from '../errors.ts';
-import { parseRecordBatch, type ParsedRecord } from './parse-batch.ts';
+import { parseRecordBatch, recordsOfColumns, type ParsedColumns, type ParsedRecord } from './parse-batch.ts';
 
 const ENTRY = new URL('./parse-worker.ts', import.meta.url).href;
 const BOOTSTRAP = new URL('./worker-bootstrap.mjs', import.meta.url);
@@ -15,12 +15,13 @@ const BOOTSTRAP = new URL('./worker-bootstrap.mjs', import.meta.url);
 export const INLINE_PARSE_BYTES = 64 * 1024;
 
 interface Pending {
+  body: Uint8Array;
   resolve: (records: ParsedRecord[]) => void;
   reject: (error: unknown) => void;
 }
 
 type Reply =
-  { id: number; records: ParsedRecord[] } | { id: number; failure: { code: string; message: string } };
+  { id: number; columns: ParsedColumns } | { id: number; failure: { code: string; message: string } };
 
 export class ParsePool {
   private readonly workers: { worker: Worker; pending: Map<number, Pending> }[] = [];
@@ -41,7 +42,7 @@ export class ParsePool {
       slot.pending.delete(reply.id);
       if (slot.pending.size === 0) worker.unref();
       if ('failure' in reply) pending.reject(new ServiceError(reply.failure.code, reply.failure.message));
-      else pending.resolve(reply.records);
+      else pending.resolve(recordsOfColumns(reply.columns, pending.body));
     });
     const fail = (error: unknown): void => {
       for (const p of slot.pending.values()) p.reject(error);
@@ -71,7 +72,7 @@ export class ParsePool {
     return new Promise((resolve, reject) => {
       // An idle worker does not hold the process open; one with work in hand does.
       if (slot.pending.size === 0) slot.worker.ref();
-      slot.pending.set(id, { resolve, reject });
+      slot.pending.set(id, { body, resolve, reject });
       slot.worker.postMessage({ id, body, ...defaults });
     });
   }

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
 import { isServiceError } from '../errors.ts';
-import { parseRecordBatch } from './parse-batch.ts';
+import { parseRecordColumns } from './parse-batch.ts';
 
 export interface ParseRequest {
   id: number;
@@ -13,12 +13,22 @@ export interface ParseRequest {
 
 parentPort?.on('message', (request: ParseRequest) => {
   try {
-    const records = parseRecordBatch(request.body, {
+    const columns = parseRecordColumns(request.body, {
       eventID: randomUUID,
       awsRegion: request.awsRegion,
       recipientAccountId: request.recipientAccountId,
     });
-    parentPort?.postMessage({ id: request.id, records });
+    // The typed arrays move to the main thread without a copy.
+    const transfer = [
+      columns.fields,
+      columns.readOnly,
+      columns.eventTimeMs,
+      columns.resourceCounts,
+      columns.resources,
+      columns.textStart,
+      columns.textEnd,
+    ].map((a) => a.buffer as ArrayBuffer);
+    parentPort?.postMessage({ id: request.id, columns }, transfer);
   } catch (error) {
     const failure = isServiceError(error)
       ? { code: error.code, message: error.message }
