@@ -10,6 +10,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
+  AddTagsCommand,
   CreateChannelCommand,
   CreateEventDataStoreCommand,
   DeleteChannelCommand,
@@ -18,6 +19,8 @@ import {
   GetChannelCommand,
   GetQueryResultsCommand,
   ListChannelsCommand,
+  ListTagsCommand,
+  RemoveTagsCommand,
   StartQueryCommand,
   UpdateChannelCommand,
   type CloudTrailClient,
@@ -177,6 +180,22 @@ describe('channel operations (SDK)', () => {
     assert.equal(
       (await errorOf(client.send(new GetChannelCommand({ Channel: other.ChannelArn })))).name,
       'ChannelNotFoundException',
+    );
+  });
+
+  it('tags channels with AddTags, RemoveTags and ListTags', async () => {
+    await client.send(
+      new AddTagsCommand({ ResourceId: channelArn, TagsList: [{ Key: 'env', Value: 'prod' }] }),
+    );
+    await client.send(new RemoveTagsCommand({ ResourceId: channelArn, TagsList: [{ Key: 'team' }] }));
+    const listed = await client.send(new ListTagsCommand({ ResourceIdList: [channelArn] }));
+    assert.deepEqual(listed.ResourceTagList, [
+      { ResourceId: channelArn, TagsList: [{ Key: 'env', Value: 'prod' }] },
+    ]);
+    const missing = channelArn.replace(/channel\/.*$/, `channel/${randomUUID()}`);
+    assert.equal(
+      (await errorOf(client.send(new ListTagsCommand({ ResourceIdList: [missing] })))).name,
+      'ResourceNotFoundException',
     );
   });
 

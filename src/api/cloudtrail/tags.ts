@@ -1,6 +1,6 @@
 /**
- * AddTags, RemoveTags and ListTags for trails (CloudTrail API reference). Resources are named by
- * ARN; event data stores and channels answer ResourceNotFoundException until Lake exists.
+ * AddTags, RemoveTags and ListTags for trails and channels (CloudTrail API reference). Resources
+ * are named by ARN; event data stores answer ResourceNotFoundException for now.
  */
 import { ServiceError } from '../../errors.ts';
 import { mergeTags, parseTagsList, removeTags, type Tag, type Trail } from '../../trails/index.ts';
@@ -9,7 +9,13 @@ import type { OperationContext } from './operation.ts';
 
 const MAX_LIST_TAGS_RESOURCES = 20;
 
-function trailOfResource(resourceId: string, ctx: OperationContext): Trail {
+/** A resource whose tags these operations read and change. */
+interface Tagged {
+  tags: Tag[];
+  change(fn: (tags: Tag[]) => Tag[]): Promise<void>;
+}
+
+function taggedResource(resourceId: string, ctx: OperationContext): Tagged {
   const match = /^arn:aws[a-z-]*:cloudtrail:([a-z0-9-]+):(\d{12}):([a-z]+)\/(.+)$/.exec(resourceId);
   if (!match) {
     throw new ServiceError(
@@ -31,6 +37,18 @@ function trailOfResource(resourceId: string, ctx: OperationContext): Trail {
       `AccountID in ARN is wrong, you can only access resources with AccountID ${ctx.caller.principal.accountId}.`,
     );
   }
+  if (kind === 'channel') {
+    const channel = ctx.lake.channels
+      .ownedBy({ accountId: ctx.caller.principal.accountId, region: ctx.caller.region })
+      .find((c) => c.arn === resourceId);
+    if (!channel) throw new ServiceError('ResourceNotFoundException', `Resource not found: ${resourceId}`);
+    return {
+      tags: channel.tags,
+      change: async (fn) => {
+        await ctx.lake.channels.update(channel.arn, (c) => ({ ...c, tags: fn(c.tags) }));
+      },
+    };
+  }
   if (kind !== 'trail') {
     throw new ServiceError('ResourceNotFoundException', `Resource not found: ${resourceId}`);
   }
@@ -40,10 +58,15 @@ function trailOfResource(resourceId: string, ctx: OperationContext): Trail {
   if (!trail || accountId !== ctx.caller.principal.accountId) {
     throw new ServiceError('ResourceNotFoundException', `Resource not found: ${resourceId}`);
   }
-  return trail;
+  return {
+    tags: trail.tags,
+    change: async (fn) => {
+      await ctx.trails.update(trail.arn, (t: Trail) => ({ ...t, tags: fn(t.tags) }));
+    },
+  };
 }
 
-/** AddTags and RemoveTags: the same input, a different change to the trail's tags. */
+/** AddTags and RemoveTags: the same input, a different change to the resource's tags. */
 async function changeTags(
   input: Record<string, unknown>,
   ctx: OperationContext,
@@ -51,8 +74,7 @@ async function changeTags(
 ): Promise<Record<string, unknown>> {
   const resourceId = requireString(input.ResourceId, 'ResourceId');
   const tags = parseTagsList(input.TagsList ?? [], 'TagsList');
-  const trail = trailOfResource(resourceId, ctx);
-  await ctx.trails.update(trail.arn, (t) => ({ ...t, tags: change(t.tags, tags) }));
+  await taggedResource(resourceId, ctx).change((current) => change(current, tags));
   return {};
 }
 
@@ -85,6 +107,6 @@ export function listTags(
     );
   }
   return Promise.resolve({
-    ResourceTagList: ids.map((id) => ({ ResourceId: id, TagsList: trailOfResource(id, ctx).tags })),
+    ResourceTagList: ids.map((id) => ({ ResourceId: id, TagsList: taggedResource(id, ctx).tags })),
   });
 }
