@@ -413,6 +413,11 @@ async function measure(
         env,
       );
 
+    // bin/opentrail.js bundles src/cli on a command's first run after a source change, as
+    // Python writes .pyc files on an import's first run: done here, untimed, as the AWS CLI's are.
+    const warm = await run(process.execPath, [BIN, '--help'], { env });
+    if (warm.code !== 0) throw new Error(`opentrail --help exited ${warm.code}: ${warm.stderr}`);
+
     // 1. opentrail validate, reading s3rver.
     const s3Verdict = await opentrail(['--s3-endpoint', endpoint]);
     if (s3Verdict.validLogs.length !== logs.length)
