@@ -5,8 +5,11 @@
  * BENCH_DELIVERY_EVENTS (backlog, default 200,000) size the delivery section.
  * BENCH_VALIDATE_FILES (log files in the trail, default 2,000) sizes the validate section;
  * BENCH_VALIDATE_AWS_MAX_SECONDS (default 180) bounds the AWS CLI's run on the whole trail.
+ * BENCH_LAKE_EVENTS (default 10,000,000) sizes the Lake store; BENCH_LAKE_IMPORT_EVENTS (default
+ * 300,000) the import.
  */
 import { benchDeliveryLatency, benchDeliveryThroughput } from './delivery.ts';
+import { benchLake } from './lake.ts';
 import { benchLookup } from './lookup.ts';
 import { benchRecording } from './recording.ts';
 import { benchValidate, type ToolRate } from './validate.ts';
@@ -105,4 +108,24 @@ if (!only || only === 'validate') {
   console.log(
     `  vs sha256sum   (MB/s)             ${(v.ratioVsSha256sum * 100).toFixed(0).padStart(7)} %          (target >= 50 %; local copy ${(v.localRatioVsSha256sum * 100).toFixed(0)} %)`,
   );
+}
+
+if (!only || only === 'lake') {
+  const storeEvents = Number(process.env.BENCH_LAKE_EVENTS ?? 10_000_000);
+  const importEvents = Number(process.env.BENCH_LAKE_IMPORT_EVENTS ?? 300_000);
+  const l = await benchLake({ storeEvents, importEvents, repeats: 5 });
+  console.log(
+    `\n== Lake import: StartImport over ${l.importFiles} gzip log files in a local bucket (${l.importEvents} events)`,
+  );
+  console.log(`  OpenTrail import              ${l.importPerSecond.toFixed(0).padStart(8)} events/s`);
+  console.log(`  baseline read+gunzip only     ${l.baselinePerSecond.toFixed(0).padStart(8)} events/s`);
+  console.log(
+    `\n== Lake queries over ${l.storeEvents} events in one store (seeded in ${l.seedSeconds.toFixed(0)} s), median of 5, Lake SQL path vs the same query in DuckDB SQL`,
+  );
+  console.log('  query                        Lake ms   DuckDB ms   ratio   (target <= 1.5 x and < 1000 ms)');
+  for (const q of l.queries) {
+    console.log(
+      `  ${q.name.padEnd(26)} ${q.lakeMs.toFixed(0).padStart(9)} ${q.directMs.toFixed(0).padStart(11)} ${q.ratio.toFixed(2).padStart(7)}`,
+    );
+  }
 }

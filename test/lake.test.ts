@@ -28,7 +28,7 @@ import {
 } from '@aws-sdk/client-cloudtrail';
 import { LocalDirObjectStore } from '../src/objects/index.ts';
 import { AWS_CLI_V1, AWS_CLI_V2, run } from './helpers/run.ts';
-import { SAMPLES, startTestServer, type TestServer } from './helpers/server.ts';
+import { BIN, SAMPLES, startTestServer, type TestServer } from './helpers/server.ts';
 import { cloudTrailClient, waitFor } from './helpers/trails.ts';
 
 const INVICTUS = join(SAMPLES, 'invictus-ir-aws_dataset');
@@ -288,6 +288,39 @@ describe('imports and queries', () => {
       .slice(0, 3)
       .map(([bucket, n]) => (bucket === '\u0000null' ? { n: String(n) } : { bucket, n: String(n) }));
     assert.deepEqual(rows, expected);
+  });
+
+  it('opentrail query prints Lake results as CSV and JSON', async () => {
+    const args = (output: string): string[] => [
+      BIN,
+      'query',
+      `SELECT eventSource, COUNT(*) AS n FROM ${storeId} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 3`,
+      '--endpoint-url',
+      server.url,
+      '--data-dir',
+      server.dataDir,
+      '--output',
+      output,
+    ];
+    const csv = await run(process.execPath, args('csv'), { env: server.awsEnv });
+    assert.equal(csv.code, 0, csv.stderr);
+    const lines = csv.stdout.trim().split('\n');
+    assert.equal(lines[0], 'eventSource,n');
+    assert.equal(lines.length, 4);
+    const json = await run(process.execPath, args('json'), { env: server.awsEnv });
+    assert.equal(json.code, 0, json.stderr);
+    const parsed = JSON.parse(json.stdout) as { eventSource: string; n: string }[];
+    const top = new Map<string, number>();
+    for (const r of records) top.set(r.eventSource as string, (top.get(r.eventSource as string) ?? 0) + 1);
+    const best = [...top].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0];
+    assert.deepEqual(parsed[0], { eventSource: best?.[0], n: String(best?.[1]) });
+    const bad = await run(
+      process.execPath,
+      [BIN, 'query', 'DROP TABLE x', '--endpoint-url', server.url, '--data-dir', server.dataDir],
+      { env: server.awsEnv },
+    );
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /InvalidQueryStatementException|not allowed|only/i);
   });
 
   it('a statement that is not a read-only SELECT over a store is InvalidQueryStatementException', async () => {

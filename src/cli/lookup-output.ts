@@ -46,6 +46,22 @@ function csvField(value: string): string {
   return /[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
+/** Rows of cells as CSV with a header line. */
+export function csvText(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  return [header.map(csvField).join(','), ...rows.map((r) => r.map(csvField).join(','))].join('\n');
+}
+
+/** Rows of cells as an aligned text table with a header and a rule. */
+export function tableText(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
 export function formatEvents(events: Event[], format: OutputFormat): string {
   switch (format) {
     case 'json':
@@ -55,9 +71,11 @@ export function formatEvents(events: Event[], format: OutputFormat): string {
         2,
       );
     case 'csv': {
-      const rows = events.map(rowOf);
       const header = Object.keys(rowOf({})) as (keyof Row)[];
-      return [header.join(','), ...rows.map((r) => header.map((h) => csvField(r[h])).join(','))].join('\n');
+      return csvText(
+        header,
+        events.map(rowOf).map((r) => header.map((h) => r[h])),
+      );
     }
     case 'table': {
       const columns: (keyof Row)[] = [
@@ -68,18 +86,10 @@ export function formatEvents(events: Event[], format: OutputFormat): string {
         'ReadOnly',
         'EventId',
       ];
-      const rows = events.map(rowOf);
-      const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => r[c].length)));
-      const line = (cells: string[]): string =>
-        cells
-          .map((c, i) => c.padEnd(widths[i] ?? 0))
-          .join('  ')
-          .trimEnd();
-      return [
-        line(columns),
-        line(widths.map((w) => '-'.repeat(w))),
-        ...rows.map((r) => line(columns.map((c) => r[c]))),
-      ].join('\n');
+      return tableText(
+        columns,
+        events.map(rowOf).map((r) => columns.map((c) => r[c])),
+      );
     }
   }
 }

@@ -6,8 +6,15 @@ import {
   formatLakeValue,
   installLakeFunctions,
   lakeColumnNames,
+  queryConnectionSettings,
   translateLakeQuery,
 } from '../../query/lake-sql/index.ts';
+import { totalmem } from 'node:os';
+
+/** Half the machine's memory, in whole megabytes: queries spill to disk beyond it. */
+function defaultMemoryLimit(): string {
+  return `${Math.max(256, Math.floor(totalmem() / 2 / 1024 / 1024))}MB`;
+}
 import type { DuckDbDatabase } from './database.ts';
 
 /**
@@ -25,12 +32,29 @@ export class DuckDbLakeQueryEngine implements LakeQueryEngine {
     this.idle = [...connections];
   }
 
-  static async open(db: DuckDbDatabase, connections = 2): Promise<DuckDbLakeQueryEngine> {
+  /**
+   * Opens the query connections and then locks the instance down: no file or URL access, no
+   * extension loading, a memory limit, and no further setting changes. These settings hold for the
+   * whole database instance; nothing else in OpenTrail reads files through SQL or changes settings
+   * after this point, so open the engine last.
+   */
+  static async open(
+    db: DuckDbDatabase,
+    options: { connections?: number; memoryLimit?: string } = {},
+  ): Promise<DuckDbLakeQueryEngine> {
     const all: DuckDBConnection[] = [];
-    for (let i = 0; i < connections; i++) {
+    for (let i = 0; i < (options.connections ?? 2); i++) {
       const c = await db.connect();
       await installLakeFunctions(c);
       all.push(c);
+    }
+    const [first] = all;
+    if (first) {
+      for (const setting of queryConnectionSettings({
+        memoryLimit: options.memoryLimit ?? defaultMemoryLimit(),
+      })) {
+        await first.run(setting);
+      }
     }
     return new DuckDbLakeQueryEngine(all);
   }
