@@ -7,6 +7,7 @@
  * main thread: one structured clone of a few arrays instead of an object per record, each
  * distinct string once, and record text as byte ranges of the body the main thread still holds.
  */
+import { isAscii, isUtf8 } from 'node:buffer';
 import { ServiceError } from '../errors.ts';
 import {
   batchShape,
@@ -53,14 +54,17 @@ export interface ParsedColumns {
   completedTexts: [number, string][];
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
+/**
+ * The body as text; throws unless it is valid UTF-8. A leading byte order mark is dropped (as
+ * TextDecoder does). Bodies of ASCII only, the usual case, are copied as Latin-1: the fastest
+ * decode there is, and the same text.
+ */
 export function decodeUtf8(body: Uint8Array): string {
-  try {
-    return utf8.decode(body);
-  } catch {
-    throw new ServiceError('SerializationException', 'Request body is not valid UTF-8.');
-  }
+  const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  if (isAscii(bytes)) return bytes.toString('latin1');
+  if (!isUtf8(bytes)) throw new ServiceError('SerializationException', 'Request body is not valid UTF-8.');
+  const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  return bytes.toString('utf8', bom);
 }
 
 /** Maps each distinct string to a small code, so a column repeats numbers, not strings. */

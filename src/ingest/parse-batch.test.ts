@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ServiceError } from '../errors.ts';
+import { parseRecordBatch, parseRecordColumns, recordsOfColumns } from './parse-batch.ts';
+
+const defaults = {
+  eventID: () => 'generated-id',
+  awsRegion: 'eu-west-1',
+  recipientAccountId: '111122223333',
+};
+
+function record(id: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    eventVersion: '1.11',
+    eventTime: '2026-01-01T00:00:00Z',
+    eventSource: 's3.amazonaws.com',
+    eventName: 'GetObject',
+    eventID: id,
+    awsRegion: 'us-east-1',
+    recipientAccountId: '444455556666',
+    requestParameters: { bucketName: 'bkt' },
+    ...extra,
+  };
+}
+
+function okEvents(body: Buffer): { raw: string; rawUtf8: Uint8Array; eventId: string }[] {
+  return parseRecordBatch(body, defaults).map((r) => {
+    assert.ok(r.ok);
+    return r.event;
+  });
+}
+
+describe('parseRecordBatch()', () => {
+  it('keeps each record text byte for byte, multi-byte characters and a byte order mark included', () => {
+    const texts = [
+      JSON.stringify(record('a', { userAgent: 'naïve 😀 agent' })),
+      `{ "eventTime" : "2026-01-01T00:00:00Z",\n  "eventSource": "s3.amazonaws.com", "eventName": "Ünïcode",\n  "eventID": "b", "awsRegion": "us-east-1", "recipientAccountId": "444455556666", "eventVersion": "1.11", "eventType": "AwsApiCall", "eventCategory": "Management" }`,
+      JSON.stringify(record('c')),
+    ];
+    const body = Buffer.concat([
+      Buffer.from([0xef, 0xbb, 0xbf]),
+      Buffer.from(`{"Records": [\n  ${texts.join(',\n  ')}\n]}\n`),
+    ]);
+    const events = okEvents(body);
+    assert.deepEqual(
+      events.map((e) => e.eventId),
+      ['a', 'b', 'c'],
+    );
+    events.forEach((e, i) => {
+      const expected = (texts[i] as string).replace(
+        /}$/,
+        ',"eventType":"AwsApiCall","eventCategory":"Management"}',
+      );
+      const text = i === 1 ? (texts[i] as string) : expected;
+      assert.equal(e.raw, text);
+      assert.deepEqual(Buffer.from(e.rawUtf8), Buffer.from(text));
+    });
+  });
+
+  it('hands back records completed with defaults with the added fields in their text', () => {
+    const { eventID: _id, awsRegion: _region, ...bare } = record('x');
+    const [event] = okEvents(Buffer.from(JSON.stringify([bare])));
+    assert.ok(event);
+    assert.equal(event.eventId, 'generated-id');
+    const parsed = JSON.parse(event.raw) as Record<string, unknown>;
+    assert.equal(parsed.eventID, 'generated-id');
+    assert.equal(parsed.awsRegion, 'eu-west-1');
+    assert.ok(event.raw.startsWith(JSON.stringify(bare).slice(0, -1)));
+    assert.deepEqual(Buffer.from(event.rawUtf8), Buffer.from(event.raw));
+  });
+
+  it('reports invalid records in place and keeps the rest', () => {
+    const body = Buffer.from(
+      JSON.stringify([record('1'), record('2', { eventTime: 'yesterday' }), record('3', { resources: 7 })]),
+    );
+    const parsed = parseRecordBatch(body, defaults);
+    assert.equal(parsed.length, 3);
+    assert.ok(parsed[0]?.ok);
+    assert.equal(parsed[0].event.eventId, '1');
+    assert.deepEqual(parsed[0].event.resourceTypes, ['AWS::S3::Bucket']);
+    assert.deepEqual(parsed[0].event.resourceNames, ['bkt']);
+    assert.ok(parsed[1] && !parsed[1].ok && parsed[1].errorCode === 'InvalidRecord');
+    assert.ok(parsed[2] && !parsed[2].ok && parsed[2].errorCode === 'InvalidRecord');
+  });
+
+  it('rejects a body that is not UTF-8 as a SerializationException', () => {
+    const body = Buffer.concat([Buffer.from('[{"eventID":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}]')]);
+    assert.throws(
+      () => parseRecordBatch(body, defaults),
+      (e: unknown) => e instanceof ServiceError && e.code === 'SerializationException',
+    );
+  });
+
+  it('gives the same events from its columns after a structured clone', () => {
+    const body = Buffer.from(JSON.stringify({ Records: [record('p'), record('q', { readOnly: true })] }));
+    const columns = structuredClone(parseRecordColumns(body, defaults));
+    assert.deepEqual(recordsOfColumns(columns, body), parseRecordBatch(body, defaults));
+    const [, q] = recordsOfColumns(columns, body);
+    assert.ok(q?.ok);
+    assert.equal(q.event.readOnly, true);
+    assert.equal(q.event.accountId, '444455556666');
+  });
+});
