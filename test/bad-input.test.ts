@@ -143,12 +143,12 @@ describe('bad input gets AWS-style errors and the server keeps serving', () => {
       assertAwsError(await callApi(undefined), 400, 'UnknownOperationException');
     });
 
-    it('answers a modelled operation OpenTrail does not implement yet (CreateEventDataStore) with UnknownOperationException', async () => {
+    it('answers a modelled operation OpenTrail does not implement yet (PutInsightSelectors) with UnknownOperationException', async () => {
       assertAwsError(
-        await callApi('CreateEventDataStore', '{"Name":"t","RetentionPeriod":7}'),
+        await callApi('PutInsightSelectors', '{"TrailName":"t","InsightSelectors":[]}'),
         400,
         'UnknownOperationException',
-        /CreateEventDataStore/,
+        /PutInsightSelectors/,
       );
     });
 
@@ -346,18 +346,18 @@ describe('bad input gets AWS-style errors and the server keeps serving', () => {
     });
 
     it('records the authenticated call to an unimplemented operation with its errorCode', async () => {
-      const events = await lookupAll('EventName', 'CreateEventDataStore');
+      const events = await lookupAll('EventName', 'PutInsightSelectors');
       assert.equal(
         events.length,
         1,
-        `CreateEventDataStore was called once; Event history holds ${events.length}`,
+        `PutInsightSelectors was called once; Event history holds ${events.length}`,
       );
       const record = JSON.parse(events[0]?.CloudTrailEvent ?? '{}') as Record<string, unknown>;
       assert.equal(record.errorCode, 'UnknownOperationException');
       assert.equal(typeof record.errorMessage, 'string');
       assert.equal(record.eventSource, 'cloudtrail.amazonaws.com');
       assert.equal(record.readOnly, false);
-      assert.deepEqual(record.requestParameters, { name: 't', retentionPeriod: 7 });
+      assert.deepEqual(record.requestParameters, { trailName: 't', insightSelectors: [] });
     });
 
     it('records authenticated LookupEvents calls that failed to parse with SerializationException', async () => {
