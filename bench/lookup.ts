@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { CloudTrailClient, LookupEventsCommand, type LookupAttributeKey } from '@aws-sdk/client-cloudtrail';
 import { resolveCredentials } from '../src/cli/client.ts';
 import { DuckDbDatabase, DuckDbEventStore } from '../src/store/index.ts';
+import { hash64, hashToBigInt } from '../src/store/event-id-set.ts';
 import { spawnServer } from '../test/helpers/server.ts';
 
 const ACCOUNT = '123456789012';
@@ -65,11 +66,28 @@ export async function seed(dataDir: string, events: number, nowMs: number): Prom
         '","readOnly":' || (i % 3 <> 0)::VARCHAR || ',"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":"${ACCOUNT}","eventCategory":"Management"}' AS raw
     FROM range(${events}) t(i)
   `);
+  // The server's hash of each resource name, computed here for each distinct name.
+  const names = (
+    await c.runAndReadAll(
+      `SELECT DISTINCT resources->>'$[0][1]' AS name FROM events WHERE resources IS NOT NULL`,
+    )
+  ).getColumnsJS()[0] as string[];
+  await c.run('CREATE TABLE name_hashes (name VARCHAR, name_hash BIGINT)');
+  const appender = await c.createAppender('name_hashes');
+  for (const name of names) {
+    appender.appendVarchar(name);
+    appender.appendBigInt(hashToBigInt(hash64(name)));
+    appender.endRow();
+  }
+  appender.closeSync();
   await c.run(`
     INSERT INTO event_resources
-    SELECT seq, account_id, region, category, event_time, resources->>'$[0][0]', resources->>'$[0][1]'
-    FROM events WHERE resources IS NOT NULL
+    SELECT seq, account_id, region, category, event_time, resources->>'$[0][0]', h.name, h.name_hash
+    FROM events JOIN name_hashes h ON h.name = (resources->>'$[0][1]')
+    WHERE resources IS NOT NULL
+    ORDER BY seq
   `);
+  await c.run('DROP TABLE name_hashes');
   await c.run('CHECKPOINT');
   c.closeSync();
   db.close();

@@ -4,9 +4,8 @@
  * hash collision never drops an event. 8 bytes a slot, at most half full.
  */
 
-/** A 64-bit hash of (account, eventID) as two 32-bit halves (FNV-1a and a murmur-style mix). */
-export function eventIdHash(accountId: string, eventId: string): [number, number] {
-  const s = `${accountId}:${eventId}`;
+/** A 64-bit hash of a string as two 32-bit halves (FNV-1a and a murmur-style mix). */
+export function hash64(s: string): [number, number] {
   let a = 0x811c9dc5;
   let b = 0x9747b28c;
   for (let i = 0; i < s.length; i++) {
@@ -18,6 +17,11 @@ export function eventIdHash(accountId: string, eventId: string): [number, number
   b = Math.imul(b ^ (b >>> 13), 0xc2b2ae35);
   b ^= b >>> 16;
   return [a >>> 0, b >>> 0];
+}
+
+/** The 64-bit hash of (account, eventID). */
+export function eventIdHash(accountId: string, eventId: string): [number, number] {
+  return hash64(`${accountId}:${eventId}`);
 }
 
 export function hashToBigInt([hi, lo]: [number, number]): bigint {

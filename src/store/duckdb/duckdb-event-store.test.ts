@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { GroupCommitter } from '../../ingest/index.ts';
 import type { LookupAttributeKey, NewEvent } from '../event-store.ts';
 import { DuckDbDatabase } from './database.ts';
-import { DuckDbEventStore, clusterPositions } from './duckdb-event-store.ts';
+import { DuckDbEventStore } from './duckdb-event-store.ts';
 
 function event(id: string, timeMs: number, extra: Partial<NewEvent> = {}): NewEvent {
   return {
@@ -171,13 +171,78 @@ describe('DuckDbEventStore', () => {
   });
 });
 
-describe('clusterPositions()', () => {
-  it('reads nearby positions with one range and distant ones apart', () => {
-    assert.deepEqual(clusterPositions([5n, 1n, 3n, 200_000n, 1_000_000n, 1_040_000n]), [
-      [1n, 3n, 5n],
-      [200_000n],
-      [1_000_000n, 1_040_000n],
-    ]);
-    assert.deepEqual(clusterPositions([]), []);
+describe('DuckDbEventStore lookups over a long history', () => {
+  const DAY_MS = 86_400_000;
+  const nowMs = 100 * DAY_MS;
+  let dir: string;
+  let db: DuckDbDatabase;
+  let store: DuckDbEventStore;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'opentrail-store-windows-'));
+    db = await DuckDbDatabase.open(join(dir, 'db.duckdb'));
+    store = await DuckDbEventStore.open(db, { now: () => nowMs });
+  });
+  after(async () => {
+    await store.close();
+    db.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('pages newest first through any mix of recent and old events exactly as one full sort would', async () => {
+    // Ages in minutes (negative: stamped in the future), out of time order as imports arrive.
+    const agesMin = [-5, 10, 30, 30, 90, 300, 1500, 4000, 14_000, 57_000, 115_000, 122_000, 20, 3000, 30, 45];
+    const events = agesMin.map((age, i) =>
+      event(`w${i}`, nowMs - age * 60_000, {
+        eventName: i % 5 === 0 ? 'Rare' : 'Common',
+        resourceTypes: ['AWS::S3::Bucket'],
+        resourceNames: [i % 5 === 0 ? 'rare-bucket' : `bucket-${i % 2}`],
+      }),
+    );
+    const outcomes = await store.append(events);
+    const seqOf = new Map(events.map((e, i) => [e.eventId, (outcomes[i] as { seq: bigint }).seq]));
+    const newestFirst = (keep: (e: NewEvent) => boolean): string[] =>
+      events
+        .filter(keep)
+        .sort((a, b) =>
+          b.eventTimeMs !== a.eventTimeMs
+            ? b.eventTimeMs - a.eventTimeMs
+            : Number((seqOf.get(b.eventId) as bigint) - (seqOf.get(a.eventId) as bigint)),
+        )
+        .map((e) => e.eventId);
+    const cases: [{ key: LookupAttributeKey; value: string } | undefined, (e: NewEvent) => boolean][] = [
+      [undefined, () => true],
+      [{ key: 'EventName', value: 'Common' }, (e) => e.eventName === 'Common'],
+      [{ key: 'EventName', value: 'Rare' }, (e) => e.eventName === 'Rare'],
+      [{ key: 'ResourceName', value: 'rare-bucket' }, (e) => e.resourceNames[0] === 'rare-bucket'],
+      [{ key: 'ResourceName', value: 'bucket-1' }, (e) => e.resourceNames[0] === 'bucket-1'],
+      [{ key: 'ResourceName', value: 'no-such-bucket' }, () => false],
+    ];
+    for (const [attribute, keep] of cases) {
+      for (const limit of [1, 2, 3, 4, 7, 50]) {
+        const seen: string[] = [];
+        let after: { eventTimeMs: number; seq: bigint } | undefined;
+        for (;;) {
+          const page = await store.lookup({
+            ...query,
+            startMs: nowMs - 90 * DAY_MS,
+            endMs: nowMs + DAY_MS,
+            maxSeq: store.lastSeq(),
+            limit,
+            ...(attribute ? { attribute } : {}),
+            ...(after ? { after } : {}),
+          });
+          seen.push(...page.map((e) => e.eventId));
+          const last = page[page.length - 1];
+          if (page.length < limit || !last) break;
+          after = { eventTimeMs: last.eventTimeMs, seq: last.seq };
+        }
+        const expected = newestFirst(keep).filter((id) => {
+          const e = events.find((x) => x.eventId === id) as NewEvent;
+          return e.eventTimeMs >= nowMs - 90 * DAY_MS;
+        });
+        assert.deepEqual(seen, expected, `${attribute?.value ?? '(none)'} in pages of ${limit}`);
+      }
+    }
   });
 });

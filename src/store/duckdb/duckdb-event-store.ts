@@ -17,7 +17,7 @@ import type {
   StoredEvent,
 } from '../event-store.ts';
 import type { EventCategory } from '../../events/index.ts';
-import { EventIdSet, bigIntToHash, eventIdHash, hashToBigInt } from '../event-id-set.ts';
+import { EventIdSet, bigIntToHash, eventIdHash, hash64, hashToBigInt } from '../event-id-set.ts';
 import { appendColumns, type ColumnValues } from './column-appender.ts';
 import type { DuckDbDatabase } from './database.ts';
 
@@ -47,7 +47,9 @@ CREATE TABLE IF NOT EXISTS event_resources (
   category VARCHAR NOT NULL,
   event_time BIGINT NOT NULL,
   resource_type VARCHAR NOT NULL,
-  resource_name VARCHAR NOT NULL
+  resource_name VARCHAR NOT NULL,
+  -- hash64(resource_name): a lookup for a rare name scans integers, not text.
+  name_hash BIGINT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS meta (
   key VARCHAR PRIMARY KEY,
@@ -60,6 +62,13 @@ CREATE TABLE IF NOT EXISTS cursors (
   planned UBIGINT
 );
 `;
+
+/**
+ * A lookup reads its page's records by position; the positions of a rare value lie scattered over
+ * the whole log, and without an index each one costs a scan of its row group's positions and a
+ * decompressed vector of every column. Created once the schema version is known to be this one.
+ */
+const INDEXES = 'CREATE INDEX IF NOT EXISTS events_seq ON events (seq);';
 
 const COLUMN_TYPES = [
   UBIGINT,
@@ -82,14 +91,18 @@ const COLUMN_TYPES = [
 const COLUMNS =
   'seq, event_id, id_hash, account_id, region, event_time, event_name, event_source, username, access_key_id, read_only, category, resources, recorded_at, raw';
 
-const RESOURCE_COLUMN_TYPES = [UBIGINT, VARCHAR, VARCHAR, VARCHAR, BIGINT, VARCHAR, VARCHAR];
+const RESOURCE_COLUMN_TYPES = [UBIGINT, VARCHAR, VARCHAR, VARCHAR, BIGINT, VARCHAR, VARCHAR, BIGINT];
 
 /**
  * Lookups search newest first in widening windows of event time: the log is laid out roughly in
  * time order, so DuckDB's zone maps skip everything outside a window and a common value is found
- * in the newest sliver of the log. A rare value still costs one pass over the whole log.
+ * in the newest sliver of the log. The first window is an hour; the second reaches as far back as
+ * the rest of the page should lie at the density the first one showed, twice over; the third, or
+ * the second when the first found nothing (a rare value), is the rest of the range: one pass over
+ * the log, and at most three queries for any value.
  */
-const WINDOWS_MS = [3_600_000, 86_400_000, 7 * 86_400_000, 30 * 86_400_000];
+const FIRST_WINDOW_MS = 3_600_000;
+const MAX_WINDOWS = 3;
 
 const ATTRIBUTE_FILTERS: Record<NonNullable<LookupQuery['attribute']>['key'], string> = {
   EventId: 'event_id = $value',
@@ -97,7 +110,7 @@ const ATTRIBUTE_FILTERS: Record<NonNullable<LookupQuery['attribute']>['key'], st
   ReadOnly: "read_only = ($value = 'true') AND $value IN ('true', 'false')",
   Username: 'username = $value',
   ResourceType: 'resource_type = $value',
-  ResourceName: 'resource_name = $value',
+  ResourceName: 'name_hash = $hash AND resource_name = $value',
   EventSource: 'event_source = $value',
   AccessKeyId: 'access_key_id = $value',
 };
@@ -129,7 +142,7 @@ function toStored(row: Row): StoredEvent {
 }
 
 /** Bumped whenever the tables change shape; a data directory of another version is refused. */
-export const SCHEMA_VERSION = '4';
+export const SCHEMA_VERSION = '5';
 
 async function checkSchemaVersion(c: DuckDBConnection): Promise<void> {
   await c.run(`INSERT INTO meta VALUES ('schema_version', $1) ON CONFLICT DO NOTHING`, [SCHEMA_VERSION]);
@@ -140,21 +153,6 @@ async function checkSchemaVersion(c: DuckDBConnection): Promise<void> {
       `the data directory holds OpenTrail schema version ${found ?? '(none)'}; this OpenTrail needs ${SCHEMA_VERSION}`,
     );
   }
-}
-
-/** Positions closer than this (about half a DuckDB row group) are read with one scan. */
-const CLUSTER_GAP = 65_536n;
-
-/** Groups positions into clusters of nearby ones, each in ascending order. */
-export function clusterPositions(seqs: readonly bigint[]): bigint[][] {
-  const sorted = [...seqs].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const clusters: bigint[][] = [];
-  for (const s of sorted) {
-    const last = clusters[clusters.length - 1];
-    if (last && s - (last[last.length - 1] as bigint) <= CLUSTER_GAP) last.push(s);
-    else clusters.push([s]);
-  }
-  return clusters;
 }
 
 /**
@@ -219,6 +217,7 @@ export class DuckDbEventStore implements EventStore {
     const writer = await db.connect();
     await writer.run(SCHEMA);
     await checkSchemaVersion(writer);
+    await writer.run(INDEXES);
     const purger = await db.connect();
     const store = new DuckDbEventStore(db, writer, purger, options.now ?? Date.now);
     const result = await writer.runAndReadAll('SELECT coalesce(max(seq), 0) AS s FROM events');
@@ -370,6 +369,12 @@ export class DuckDbEventStore implements EventStore {
       });
     });
     if (seq.length === 0) return;
+    const nameHash = new Uint32Array(2 * name.length);
+    name.forEach((value, row) => {
+      const [hi, lo] = hash64(value);
+      nameHash[2 * row] = lo;
+      nameHash[2 * row + 1] = hi;
+    });
     const appender = await this.writer.createAppender('event_resources');
     appendColumns(
       appender,
@@ -382,6 +387,7 @@ export class DuckDbEventStore implements EventStore {
         { kind: 'int64', values: eventTime },
         { kind: 'varchar', values: type },
         { kind: 'varchar', values: name },
+        { kind: 'words', words: nameHash },
       ],
       seq.length,
     );
@@ -427,6 +433,7 @@ export class DuckDbEventStore implements EventStore {
     if (query.attribute) {
       where.push(ATTRIBUTE_FILTERS[query.attribute.key]);
       params.value = query.attribute.value;
+      if (query.attribute.key === 'ResourceName') params.hash = hashToBigInt(hash64(query.attribute.value));
     }
     // A resource lookup finds positions in event_resources (an event may name a resource twice).
     const positionsSql = byResource
@@ -440,12 +447,12 @@ export class DuckDbEventStore implements EventStore {
         query.after?.eventTimeMs ?? query.endMs,
         Math.max(this.now(), query.startMs),
       );
-      let first = true;
-      for (let w = 0; w <= WINDOWS_MS.length && seqs.length < query.limit; w++) {
-        const width = WINDOWS_MS[w];
-        const lo = width === undefined ? query.startMs : Math.max(query.startMs, top - width);
+      const anchor = top;
+      let width = FIRST_WINDOW_MS;
+      for (let w = 0; w < MAX_WINDOWS && seqs.length < query.limit; w++) {
+        const lo = w === MAX_WINDOWS - 1 ? query.startMs : Math.max(query.startMs, top - width);
         // The first window reaches up to the end of the range: events stamped in the future count.
-        const hi = first ? query.endMs : top - 1;
+        const hi = w === 0 ? query.endMs : top - 1;
         if (hi >= lo) {
           const page = await c.runAndReadAll(positionsSql, {
             ...params,
@@ -455,24 +462,20 @@ export class DuckDbEventStore implements EventStore {
           });
           for (const row of page.getRowsJS()) seqs.push(row[0] as bigint);
         }
-        first = false;
         top = lo;
         if (lo <= query.startMs) break;
+        const covered = anchor - lo;
+        width =
+          seqs.length === 0
+            ? Infinity
+            : Math.max(covered, Math.ceil((2 * covered * (query.limit - seqs.length)) / seqs.length));
       }
       if (seqs.length === 0) return [];
-      // Then read the (wide) records of the page by position, one narrow scan per cluster of
-      // nearby positions. A single IN list over scattered positions becomes a join that
-      // decompresses the record text of every row between the first and last of them; a narrow
-      // BETWEEN lets DuckDB skip all other row groups by their zone maps. The positions are
-      // UBIGINTs read from the log, safe to inline.
-      const rows = await c.runAndReadAll(
-        clusterPositions(seqs)
-          .map(
-            (cluster) =>
-              `SELECT ${COLUMNS} FROM events WHERE seq BETWEEN ${cluster[0]} AND ${cluster[cluster.length - 1]} AND seq IN (${cluster.join(',')})`,
-          )
-          .join(' UNION ALL '),
-      );
+      // Then read the (wide) records of the page by position, through the index on seq: a page of
+      // a rare value has its positions scattered over the whole log, and a scan would decompress
+      // a vector of every column around each of them. The positions are UBIGINTs read from the
+      // log, safe to inline.
+      const rows = await c.runAndReadAll(`SELECT ${COLUMNS} FROM events WHERE seq IN (${seqs.join(',')})`);
       const bySeq = new Map<bigint, StoredEvent>();
       for (const row of rows.getRowObjectsJS()) {
         const event = toStored(row);
