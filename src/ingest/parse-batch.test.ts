@@ -57,6 +57,24 @@ describe('parseRecordBatch()', () => {
     });
   });
 
+  it('finds the records of a log file whatever other members it has and wherever Records stands', () => {
+    const texts = [JSON.stringify(record('m1')), JSON.stringify(record('m2'))];
+    for (const body of [
+      `{"Records":[${texts.join(',')}]}`,
+      `{"Other":[{"eventID":"no"}],"Records":[${texts.join(',')}]}`,
+      `{"Records":[${texts.join(',')}],"Other":{"Records":[]}}`,
+      ` { "Rec\\u006frds" : [ ${texts.join(' , ')} ] } `,
+    ]) {
+      const events = okEvents(Buffer.from(body));
+      assert.deepEqual(
+        events.map((e) => e.eventId),
+        ['m1', 'm2'],
+        body.slice(0, 40),
+      );
+      assert.ok(events[1]?.raw.startsWith(texts[1]!.slice(0, -1)), body.slice(0, 40));
+    }
+  });
+
   it('hands back records completed with defaults with the added fields in their text', () => {
     const { eventID: _id, awsRegion: _region, ...bare } = record('x');
     const [event] = okEvents(Buffer.from(JSON.stringify([bare])));

@@ -15,8 +15,10 @@ import {
   lookupFieldsOf,
   splitRecordSpans,
   validateRecord,
+  type BatchShape,
   type EventCategory,
   type RecordDefaults,
+  type Span,
 } from '../events/index.ts';
 import { BodyEvent } from './body-event.ts';
 
@@ -103,6 +105,28 @@ class Words {
   }
 }
 
+/** `{"Records":` as a log file begins, the array's text following it. */
+const RECORDS_PREFIX = /^\s*\{\s*"Records"\s*:\s*/;
+
+/**
+ * Where each record's text lies. A log file whose only member is Records (the usual body) has
+ * its array scanned alone: the general scanner would walk the whole array once to find where the
+ * member ends and again to split it.
+ */
+function recordSpans(text: string, parsed: unknown, shape: BatchShape): Span[] | undefined {
+  if (shape === 'records-object' && Object.keys(parsed as object).length === 1) {
+    const prefix = RECORDS_PREFIX.exec(text);
+    if (prefix) {
+      const at = prefix[0].length;
+      const array = splitRecordSpans(text.slice(at), (parsed as { Records: unknown[] }).Records);
+      if (array?.shape === 'array') {
+        return array.spans.map((span) => ({ start: span.start + at, end: span.end + at }));
+      }
+    }
+  }
+  return splitRecordSpans(text, parsed)?.spans;
+}
+
 export function parseRecordColumns(body: Uint8Array, defaults: RecordDefaults): ParsedColumns {
   const text = decodeUtf8(body);
   let parsed: unknown;
@@ -116,7 +140,7 @@ export function parseRecordColumns(body: Uint8Array, defaults: RecordDefaults): 
   }
   const shape = batchShape(parsed);
   const values = shape ? batchValues(parsed, shape) : [];
-  const spans = shape && splitRecordSpans(text, parsed)?.spans;
+  const spans = shape && recordSpans(text, parsed, shape);
   if (!shape || !spans) {
     throw new ServiceError(
       'ValidationException',

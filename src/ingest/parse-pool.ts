@@ -11,6 +11,9 @@ import { parseRecordBatch, recordsOfColumns, type ParsedColumns, type ParsedReco
 const ENTRY = new URL('./parse-worker.ts', import.meta.url).href;
 const BOOTSTRAP = new URL('./worker-bootstrap.mjs', import.meta.url);
 
+/** Room for the records of several large batches between scavenges (V8's default holds about one). */
+const YOUNG_GENERATION_MB = 96;
+
 /** Bodies below this many bytes are parsed on the calling thread. */
 export const INLINE_PARSE_BYTES = 64 * 1024;
 
@@ -34,7 +37,12 @@ export class ParsePool {
   }
 
   private spawn(): { worker: Worker; pending: Map<number, Pending> } {
-    const worker = new Worker(BOOTSTRAP, { workerData: { entry: ENTRY } });
+    const worker = new Worker(BOOTSTRAP, {
+      workerData: { entry: ENTRY },
+      // A batch's parsed records all live until the batch is done: in V8's default young
+      // generation a scavenge lands mid-batch, copies them and promotes them to the old generation.
+      resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
+    });
     const slot = { worker, pending: new Map<number, Pending>() };
     worker.on('message', (reply: Reply) => {
       const pending = slot.pending.get(reply.id);
