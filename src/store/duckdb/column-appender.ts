@@ -42,6 +42,13 @@ function writeValidity(vector: duckdb.Vector, count: number, isNull: (row: numbe
   duckdb.copy_data_to_vector_validity(vector, 0, mask.buffer, mask.byteOffset, mask.byteLength);
 }
 
+/** Whether values[start, start + count) are all the same string. */
+function isConstant(values: readonly unknown[], start: number, count: number): boolean {
+  const first = values[start];
+  for (let row = 1; row < count; row++) if (values[start + row] !== first) return false;
+  return true;
+}
+
 function writeColumn(
   vector: duckdb.Vector,
   column: ColumnValues,
@@ -72,6 +79,12 @@ function writeColumn(
       return;
     }
     case 'varchar': {
+      const first = column.values[start];
+      if (typeof first === 'string' && isConstant(column.values, start, count)) {
+        // One account, region or category for the whole chunk, as is usual: a constant vector.
+        duckdb.vector_reference_value(vector, duckdb.create_varchar(first));
+        return;
+      }
       for (let row = 0; row < count; row++) {
         const v = column.values[start + row];
         if (typeof v === 'string') duckdb.vector_assign_string_element(vector, row, v);
