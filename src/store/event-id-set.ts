@@ -34,26 +34,28 @@ export function bigIntToHash(value: bigint): [number, number] {
 }
 
 export class EventIdSet {
-  private hi: Uint32Array;
-  private lo: Uint32Array;
+  /** Slot i holds (hi, lo) at 2i and 2i + 1: one cache line per probe, not one per half. */
+  private table: Uint32Array;
   private count = 0;
 
   constructor(initialCapacity = 1 << 16) {
     let capacity = 1 << 4;
     while (capacity < initialCapacity * 2) capacity <<= 1;
-    this.hi = new Uint32Array(capacity);
-    this.lo = new Uint32Array(capacity);
+    this.table = new Uint32Array(capacity * 2);
   }
 
   get size(): number {
     return this.count;
   }
 
-  private slot(hi: number, lo: number, hiArr: Uint32Array, loArr: Uint32Array): number {
-    const mask = hiArr.length - 1;
+  /** The slot of (hi, lo) in `table`, or of the empty slot where it would go. */
+  private static slot(hi: number, lo: number, table: Uint32Array): number {
+    const mask = table.length / 2 - 1;
     let i = (lo ^ Math.imul(hi, 0x9e3779b1)) & mask;
     for (;;) {
-      if ((hiArr[i] === 0 && loArr[i] === 0) || (hiArr[i] === hi && loArr[i] === lo)) return i;
+      const h = table[2 * i] as number;
+      const l = table[2 * i + 1] as number;
+      if ((h === 0 && l === 0) || (h === hi && l === lo)) return i;
       i = (i + 1) & mask;
     }
   }
@@ -65,32 +67,30 @@ export class EventIdSet {
 
   has(hash: [number, number]): boolean {
     const [hi, lo] = EventIdSet.normalise(hash);
-    const i = this.slot(hi, lo, this.hi, this.lo);
-    return this.hi[i] === hi && this.lo[i] === lo;
+    const i = EventIdSet.slot(hi, lo, this.table);
+    return this.table[2 * i] === hi && this.table[2 * i + 1] === lo;
   }
 
   add(hash: [number, number]): void {
     const [hi, lo] = EventIdSet.normalise(hash);
-    if ((this.count + 1) * 2 > this.hi.length) this.grow();
-    const i = this.slot(hi, lo, this.hi, this.lo);
-    if (this.hi[i] === hi && this.lo[i] === lo) return;
-    this.hi[i] = hi;
-    this.lo[i] = lo;
+    if ((this.count + 1) * 4 > this.table.length) this.grow();
+    const i = EventIdSet.slot(hi, lo, this.table);
+    if (this.table[2 * i] === hi && this.table[2 * i + 1] === lo) return;
+    this.table[2 * i] = hi;
+    this.table[2 * i + 1] = lo;
     this.count++;
   }
 
   private grow(): void {
-    const oldHi = this.hi;
-    const oldLo = this.lo;
-    this.hi = new Uint32Array(oldHi.length * 2);
-    this.lo = new Uint32Array(oldLo.length * 2);
-    for (let j = 0; j < oldHi.length; j++) {
-      const h = oldHi[j] as number;
-      const l = oldLo[j] as number;
+    const old = this.table;
+    this.table = new Uint32Array(old.length * 2);
+    for (let j = 0; j < old.length; j += 2) {
+      const h = old[j] as number;
+      const l = old[j + 1] as number;
       if (h === 0 && l === 0) continue;
-      const i = this.slot(h, l, this.hi, this.lo);
-      this.hi[i] = h;
-      this.lo[i] = l;
+      const i = EventIdSet.slot(h, l, this.table);
+      this.table[2 * i] = h;
+      this.table[2 * i + 1] = l;
     }
   }
 }

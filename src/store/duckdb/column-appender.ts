@@ -96,6 +96,14 @@ function writeColumn(
   }
 }
 
+/** A BIGINT or UBIGINT column of a result chunk as (low, high) 32-bit word pairs, two words a row. */
+export function readInt64Words(chunk: DuckDBDataChunk, column: number): Uint32Array {
+  const bytes = duckdb.vector_get_data(duckdb.data_chunk_get_vector(chunk.chunk, column), chunk.rowCount * 8);
+  return bytes.byteOffset % 4 === 0
+    ? new Uint32Array(bytes.buffer, bytes.byteOffset, chunk.rowCount * 2)
+    : new Uint32Array(bytes.slice().buffer);
+}
+
 /** Appends `rowCount` rows given column by column, in the table's column order. */
 export function appendColumns(
   appender: DuckDBAppender,

@@ -17,8 +17,8 @@ import type {
   StoredEvent,
 } from '../event-store.ts';
 import type { EventCategory } from '../../events/index.ts';
-import { EventIdSet, bigIntToHash, eventIdHash, hash64, hashToBigInt } from '../event-id-set.ts';
-import { appendColumns, type ColumnValues } from './column-appender.ts';
+import { EventIdSet, eventIdHash, hash64, hashToBigInt } from '../event-id-set.ts';
+import { appendColumns, readInt64Words, type ColumnValues } from './column-appender.ts';
 import type { DuckDbDatabase } from './database.ts';
 
 const SCHEMA = `
@@ -203,7 +203,7 @@ function keyOf(e: NewEvent): string {
 export class DuckDbEventStore implements EventStore {
   private seq = 0n;
   /** Hashes of every (account, eventID) in the log: appends deduplicate without a scan. */
-  private readonly ids = new EventIdSet();
+  private ids = new EventIdSet();
   private writing: Promise<unknown> = Promise.resolve();
 
   private constructor(
@@ -220,15 +220,23 @@ export class DuckDbEventStore implements EventStore {
     await writer.run(INDEXES);
     const purger = await db.connect();
     const store = new DuckDbEventStore(db, writer, purger, options.now ?? Date.now);
-    const result = await writer.runAndReadAll('SELECT coalesce(max(seq), 0) AS s FROM events');
-    store.seq = BigInt((result.getRowObjectsJS()[0] as Row).s as bigint);
+    const result = await writer.runAndReadAll('SELECT coalesce(max(seq), 0) AS s, count(*) AS n FROM events');
+    const { s, n } = result.getRowObjectsJS()[0] as Row;
+    store.seq = BigInt(s as bigint);
+    store.ids = new EventIdSet(Number(n));
+    // The hashes are read as the vectors' 64-bit words: a BigInt per event would make opening a
+    // log of ten million events take seconds.
     const hashes = await writer.stream('SELECT id_hash FROM events');
     for (
       let chunk = await hashes.fetchChunk();
       chunk && chunk.rowCount > 0;
       chunk = await hashes.fetchChunk()
     ) {
-      for (const h of chunk.getColumnValues(0)) store.ids.add(bigIntToHash(h as bigint));
+      const words = readInt64Words(chunk, 0);
+      const rows = chunk.rowCount;
+      for (let i = 0; i < rows; i++) {
+        store.ids.add([words[2 * i + 1] as number, words[2 * i] as number]);
+      }
     }
     return store;
   }
