@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { GroupCommitter } from '../../ingest/index.ts';
 import type { LookupAttributeKey, NewEvent } from '../event-store.ts';
 import { DuckDbDatabase } from './database.ts';
-import { DuckDbEventStore } from './duckdb-event-store.ts';
+import { DuckDbEventStore, recordsByPositionSql } from './duckdb-event-store.ts';
 
 function event(id: string, timeMs: number, extra: Partial<NewEvent> = {}): NewEvent {
   return {
@@ -244,5 +244,25 @@ describe('DuckDbEventStore lookups over a long history', () => {
         assert.deepEqual(seen, expected, `${attribute?.value ?? '(none)'} in pages of ${limit}`);
       }
     }
+  });
+});
+
+describe('recordsByPositionSql()', () => {
+  const positionsIn = (sql: string): bigint[] =>
+    [...sql.matchAll(/IN \(([^)]*)\)/g)].flatMap((m) => (m[1] as string).split(',').map((s) => BigInt(s)));
+
+  it('reads nearby positions with one query and scattered ones in two halves, each position once', () => {
+    const dense = Array.from({ length: 50 }, (_, i) => 1_000_000n - BigInt(i * 3));
+    assert.equal(recordsByPositionSql(dense).includes('UNION ALL'), false);
+    assert.deepEqual(positionsIn(recordsByPositionSql(dense)), dense);
+
+    const scattered = Array.from({ length: 50 }, (_, i) => 9_000_000n - BigInt(i * 150_000));
+    const sql = recordsByPositionSql(scattered);
+    assert.equal(sql.split('UNION ALL').length, 2);
+    assert.deepEqual(
+      positionsIn(sql).sort((a, b) => (a < b ? -1 : 1)),
+      [...scattered].sort((a, b) => (a < b ? -1 : 1)),
+    );
+    assert.equal(recordsByPositionSql([1n, 900_000n]).includes('UNION ALL'), false, 'too few to split');
   });
 });

@@ -105,7 +105,9 @@ const FIRST_WINDOW_MS = 3_600_000;
 const MAX_WINDOWS = 3;
 
 const ATTRIBUTE_FILTERS: Record<NonNullable<LookupQuery['attribute']>['key'], string> = {
-  EventId: 'event_id = $value',
+  // id_hash is hash64(account:eventID) (see EventIdSet): random IDs have no order zone maps could
+  // use, and integers scan far faster than text.
+  EventId: 'id_hash = $hash AND event_id = $value',
   EventName: 'event_name = $value',
   ReadOnly: "read_only = ($value = 'true') AND $value IN ('true', 'false')",
   Username: 'username = $value',
@@ -153,6 +155,27 @@ async function checkSchemaVersion(c: DuckDBConnection): Promise<void> {
       `the data directory holds OpenTrail schema version ${found ?? '(none)'}; this OpenTrail needs ${SCHEMA_VERSION}`,
     );
   }
+}
+
+/** Positions further apart than this (a DuckDB row group) lie in different parts of the file. */
+const SCATTERED_SPAN = 122_880n;
+
+/**
+ * The query reading the records at these positions. Scattered positions (a rare value's page)
+ * mostly touch parts of the file no lookup has read yet, whose loading dominates: they are read
+ * as two halves that DuckDB runs side by side.
+ */
+export function recordsByPositionSql(seqs: readonly bigint[]): string {
+  const select = (part: readonly bigint[]): string =>
+    `SELECT ${COLUMNS} FROM events WHERE seq IN (${part.join(',')})`;
+  let min = seqs[0] ?? 0n;
+  let max = min;
+  for (const s of seqs) {
+    if (s < min) min = s;
+    if (s > max) max = s;
+  }
+  if (seqs.length < 8 || max - min <= SCATTERED_SPAN) return select(seqs);
+  return `${select(seqs.filter((_, i) => i % 2 === 0))} UNION ALL ${select(seqs.filter((_, i) => i % 2 === 1))}`;
 }
 
 /**
@@ -442,6 +465,9 @@ export class DuckDbEventStore implements EventStore {
       where.push(ATTRIBUTE_FILTERS[query.attribute.key]);
       params.value = query.attribute.value;
       if (query.attribute.key === 'ResourceName') params.hash = hashToBigInt(hash64(query.attribute.value));
+      if (query.attribute.key === 'EventId') {
+        params.hash = hashToBigInt(eventIdHash(query.accountId, query.attribute.value));
+      }
     }
     // A resource lookup finds positions in event_resources (an event may name a resource twice).
     const positionsSql = byResource
@@ -483,7 +509,7 @@ export class DuckDbEventStore implements EventStore {
       // a rare value has its positions scattered over the whole log, and a scan would decompress
       // a vector of every column around each of them. The positions are UBIGINTs read from the
       // log, safe to inline.
-      const rows = await c.runAndReadAll(`SELECT ${COLUMNS} FROM events WHERE seq IN (${seqs.join(',')})`);
+      const rows = await c.runAndReadAll(recordsByPositionSql(seqs));
       const bySeq = new Map<bigint, StoredEvent>();
       for (const row of rows.getRowObjectsJS()) {
         const event = toStored(row);
