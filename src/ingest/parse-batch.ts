@@ -107,11 +107,14 @@ class Words {
 
 /** `{"Records":` as a log file begins, the array's text following it. */
 const RECORDS_PREFIX = /^\s*\{\s*"Records"\s*:\s*/;
+/** What may follow the Records array when it is the body's last member. */
+const RECORDS_SUFFIX = /\s*\]\s*\}\s*$/y;
 
 /**
  * Where each record's text lies. A log file whose only member is Records (the usual body) has
  * its array scanned alone: the general scanner would walk the whole array once to find where the
- * member ends and again to split it.
+ * member ends and again to split it. Only an array that closes the body is taken this way: with
+ * a duplicated Records key JSON.parse keeps the last, and so must the spans.
  */
 function recordSpans(text: string, parsed: unknown, shape: BatchShape): Span[] | undefined {
   if (shape === 'records-object' && Object.keys(parsed as object).length === 1) {
@@ -119,7 +122,9 @@ function recordSpans(text: string, parsed: unknown, shape: BatchShape): Span[] |
     if (prefix) {
       const at = prefix[0].length;
       const array = splitRecordSpans(text.slice(at), (parsed as { Records: unknown[] }).Records);
-      if (array?.shape === 'array') {
+      const last = array?.spans[array.spans.length - 1];
+      RECORDS_SUFFIX.lastIndex = at + (last ? last.end : 1);
+      if (array?.shape === 'array' && RECORDS_SUFFIX.test(text)) {
         return array.spans.map((span) => ({ start: span.start + at, end: span.end + at }));
       }
     }
