@@ -55,6 +55,9 @@ async function createActivityStore(name: string): Promise<string> {
     new CreateEventDataStoreCommand({
       Name: name,
       TerminationProtectionEnabled: false,
+      // The events below happened in 2024: keep them past the default 366-day retention, which
+      // the store's hourly purge (its first one runs a second after start) would otherwise apply.
+      RetentionPeriod: 3653,
       AdvancedEventSelectors: [
         { FieldSelectors: [{ Field: 'eventCategory', Equals: ['ActivityAuditLog'] }] },
       ],
