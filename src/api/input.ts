@@ -62,3 +62,20 @@ export function optionalTimestamp(value: unknown, name: string): number | undefi
   }
   throw serialization(name, 'a timestamp (epoch seconds)', value);
 }
+
+/**
+ * A JSON-protocol request body as its top-level object (an empty body is `{}`). Invalid UTF-8,
+ * invalid JSON and anything but an object are SerializationException.
+ */
+export function parseJsonObjectBody(body: Buffer): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.length === 0 ? '{}' : new TextDecoder('utf-8', { fatal: true }).decode(body));
+  } catch {
+    throw new ServiceError('SerializationException', 'Request body is not a valid UTF-8 JSON document.');
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ServiceError('SerializationException', 'Request body must be a JSON object.');
+  }
+  return parsed as Record<string, unknown>;
+}

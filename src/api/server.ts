@@ -60,6 +60,7 @@ import {
   updateTrail,
 } from './cloudtrail/trails.ts';
 import { CLOUDTRAIL_OPERATIONS, isReadOnlyOperation, operationOfTarget } from './cloudtrail/operations.ts';
+import { parseJsonObjectBody } from './input.ts';
 import type { NextTokenCodec } from './next-token.ts';
 import { handleRecordRequest } from './record-endpoint.ts';
 
@@ -253,17 +254,7 @@ async function handleCloudTrailCall(
   let failure: ServiceError | undefined;
   const afterRecorded: ((seq: bigint) => Promise<void>)[] = [];
   try {
-    const text = body.length === 0 ? '{}' : new TextDecoder('utf-8', { fatal: true }).decode(body);
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      throw new ServiceError('SerializationException', 'Request body is not a valid JSON document.');
-    }
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-      throw new ServiceError('SerializationException', 'Request body must be a JSON object.');
-    }
-    input = parsed as Record<string, unknown>;
+    input = parseJsonObjectBody(body);
     const handler = HANDLERS[operation];
     if (!handler) {
       throw new ServiceError('UnknownOperationException', `OpenTrail does not implement ${operation} yet.`);

@@ -10,6 +10,7 @@ import { ServiceError, isServiceError } from '../../errors.ts';
 import type { AuthenticatedCall } from '../../iam/index.ts';
 import { apiCallEvent } from '../../ingest/index.ts';
 import { sendError, sendJson, sourceIp } from '../http.ts';
+import { parseJsonObjectBody } from '../input.ts';
 import type { ApiDeps } from '../server.ts';
 import { putAuditEvents, type PutAuditEventsOutput } from './put-audit-events.ts';
 
@@ -17,19 +18,6 @@ export const PUT_AUDIT_EVENTS_PATH = '/PutAuditEvents';
 export const CLOUDTRAIL_DATA_SIGNING_NAMES = ['cloudtrail-data'] as const;
 /** 1 MB of eventData, written as JSON strings (escaping can double it), plus the envelope. */
 export const MAX_PUT_AUDIT_EVENTS_BODY_BYTES = 3 * 1024 * 1024;
-
-function parseBody(body: Buffer): Record<string, unknown> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body.length === 0 ? '{}' : new TextDecoder('utf-8', { fatal: true }).decode(body));
-  } catch {
-    throw new ServiceError('SerializationException', 'Request body is not a valid UTF-8 JSON document.');
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new ServiceError('SerializationException', 'Request body must be a JSON object.');
-  }
-  return parsed as Record<string, unknown>;
-}
 
 export async function handlePutAuditEventsRequest(
   req: IncomingMessage,
@@ -45,7 +33,7 @@ export async function handlePutAuditEventsRequest(
   let output: PutAuditEventsOutput | undefined;
   let failure: ServiceError | undefined;
   try {
-    output = await putAuditEvents(query, parseBody(body), { caller, lake: deps.lake, nowMs });
+    output = await putAuditEvents(query, parseJsonObjectBody(body), { caller, lake: deps.lake, nowMs });
   } catch (error) {
     if (isServiceError(error)) failure = error;
     else {
