@@ -25,6 +25,7 @@ import {
   UpdateEventDataStoreCommand,
   paginateGetQueryResults,
   type CloudTrailClient,
+  type GetImportCommandOutput,
 } from '@aws-sdk/client-cloudtrail';
 import { LocalDirObjectStore } from '../src/objects/index.ts';
 import { AWS_CLI_V1, AWS_CLI_V2, run } from './helpers/run.ts';
@@ -73,6 +74,30 @@ async function createStore(name: string, extra: Record<string, unknown> = {}): P
     new CreateEventDataStoreCommand({ Name: name, TerminationProtectionEnabled: false, ...extra }),
   );
   return created.EventDataStoreArn ?? '';
+}
+
+/** Imports the trail bucket's AWSLogs/ prefix into the store and waits for the import to complete. */
+async function importTrailBucket(arn: string): Promise<GetImportCommandOutput> {
+  const started = await client.send(
+    new StartImportCommand({
+      Destinations: [arn],
+      ImportSource: {
+        S3: {
+          S3LocationUri: `s3://${BUCKET}/AWSLogs/`,
+          S3BucketRegion: 'us-east-1',
+          S3BucketAccessRoleArn: 'arn:aws:iam::123456789012:role/import',
+        },
+      },
+    }),
+  );
+  return waitFor(
+    'the import to complete',
+    async () => {
+      const g = await client.send(new GetImportCommand({ ImportId: started.ImportId }));
+      return g.ImportStatus === 'COMPLETED' ? g : undefined;
+    },
+    60_000,
+  );
 }
 
 function idOf(arn: string): string {
@@ -204,54 +229,16 @@ describe('imports and queries', () => {
   it('imports real CloudTrail log files from a bucket prefix, counting a broken file as a failure', async () => {
     const arn = await createStore('forensics', { RetentionPeriod: 3653, StartIngestion: false });
     storeId = idOf(arn);
-    const started = await client.send(
-      new StartImportCommand({
-        Destinations: [arn],
-        ImportSource: {
-          S3: {
-            S3LocationUri: `s3://${BUCKET}/AWSLogs/`,
-            S3BucketRegion: 'us-east-1',
-            S3BucketAccessRoleArn: 'arn:aws:iam::123456789012:role/import',
-          },
-        },
-      }),
-    );
-    const done = await waitFor(
-      'the import to complete',
-      async () => {
-        const g = await client.send(new GetImportCommand({ ImportId: started.ImportId }));
-        return g.ImportStatus === 'COMPLETED' ? g : undefined;
-      },
-      60_000,
-    );
+    const done = await importTrailBucket(arn);
     assert.equal(done.ImportStatistics?.EventsCompleted, records.length);
     assert.equal(done.ImportStatistics?.FailedEntries, 1);
     assert.equal(done.ImportStatistics?.PrefixesFound, 1);
-    const failures = await client.send(new ListImportFailuresCommand({ ImportId: started.ImportId }));
+    const failures = await client.send(new ListImportFailuresCommand({ ImportId: done.ImportId }));
     assert.equal(failures.Failures?.length, 1);
     assert.match(failures.Failures?.[0]?.Location ?? '', /zz-broken\.json\.gz$/);
 
     // Running the same import again adds nothing twice.
-    const again = await client.send(
-      new StartImportCommand({
-        Destinations: [arn],
-        ImportSource: {
-          S3: {
-            S3LocationUri: `s3://${BUCKET}/AWSLogs/`,
-            S3BucketRegion: 'us-east-1',
-            S3BucketAccessRoleArn: 'arn:aws:iam::123456789012:role/import',
-          },
-        },
-      }),
-    );
-    const second = await waitFor(
-      'the second import to complete',
-      async () => {
-        const g = await client.send(new GetImportCommand({ ImportId: again.ImportId }));
-        return g.ImportStatus === 'COMPLETED' ? g : undefined;
-      },
-      60_000,
-    );
+    const second = await importTrailBucket(arn);
     assert.equal(second.ImportStatistics?.EventsCompleted, 0);
     const [count] = await queryRows(`SELECT COUNT(*) AS n, COUNT(DISTINCT eventID) AS d FROM ${storeId}`);
     assert.deepEqual(count, { n: String(records.length), d: String(records.length) });
