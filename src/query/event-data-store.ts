@@ -11,7 +11,7 @@ import {
   parseAdvancedEventSelectors,
   type AdvancedEventSelector,
 } from '../trails/advanced-event-selectors.ts';
-import type { Tag } from '../trails/trail-rules.ts';
+import { MAX_TAGS_PER_RESOURCE, parseTagsList, type Tag } from '../trails/trail-rules.ts';
 import type { LakeTableKind } from './lake-schema.ts';
 
 export type EventDataStoreStatus =
@@ -140,6 +140,33 @@ export function inactiveEventDataStore(store: EventDataStore): ServiceError {
     'InactiveEventDataStoreException',
     `The event data store ${store.arn} is inactive (status ${store.status}).`,
   );
+}
+
+/**
+ * CreateEventDataStore's TagsList: the checks of every TagsList (key and value lengths and
+ * characters, no `aws:` prefix, no duplicate keys), and at most 50 tags on the store. The model
+ * lists InvalidTagParameterException for CreateEventDataStore but not TagsLimitExceededException,
+ * and documents the former for "too many tags on the resource".
+ */
+export function parseEventDataStoreTags(value: unknown): Tag[] {
+  const tags = parseTagsList(value ?? [], 'TagsList');
+  if (tags.length > MAX_TAGS_PER_RESOURCE) {
+    throw new ServiceError(
+      'InvalidTagParameterException',
+      `TagsList holds ${tags.length} tags; an event data store may have at most ${MAX_TAGS_PER_RESOURCE}.`,
+    );
+  }
+  return tags;
+}
+
+/**
+ * AddTags and RemoveTags change, and ListTags reads, the tags of a store that is not pending
+ * deletion: the model lists InactiveEventDataStoreException ("The event data store is inactive")
+ * for all three, as it does for the other calls a pending-deletion store refuses.
+ */
+export function requireTaggable(store: EventDataStore): EventDataStore {
+  if (store.deletedMs !== undefined) throw inactiveEventDataStore(store);
+  return store;
 }
 
 export function retentionProblem(days: number, billingMode: BillingMode): string | undefined {

@@ -508,16 +508,17 @@ export function parseTagsList(value: unknown, name = 'TagsList'): Tag[] {
 /**
  * AddTags: a key already on the resource takes the new value (or loses its value when the new tag
  * has none, as AWS stores a key without value as null); new keys are appended. More than 50 tags
- * afterwards is TagsLimitExceededException and nothing changes.
+ * afterwards is TagsLimitExceededException and nothing changes. `resource` names the kind of
+ * resource in that error's message.
  */
-export function mergeTags(existing: Tag[], added: Tag[]): Tag[] {
+export function mergeTags(existing: Tag[], added: Tag[], resource = 'a trail'): Tag[] {
   const byKey = new Map<string, Tag>();
   for (const tag of existing) byKey.set(tag.Key, tag);
   for (const tag of added) byKey.set(tag.Key, tag);
   if (byKey.size > MAX_TAGS_PER_RESOURCE) {
     throw new ServiceError(
       'TagsLimitExceededException',
-      `The resource would have ${byKey.size} tags; a trail may have at most ${MAX_TAGS_PER_RESOURCE}.`,
+      `The resource would have ${byKey.size} tags; ${resource} may have at most ${MAX_TAGS_PER_RESOURCE}.`,
     );
   }
   return [...byKey.values()].map((tag) => ({ ...tag }));

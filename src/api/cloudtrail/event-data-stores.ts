@@ -13,6 +13,7 @@ import {
   eventDataStoreArn,
   inactiveEventDataStore,
   parseEventDataStoreSelectors,
+  parseEventDataStoreTags,
   retentionProblem,
   statusOf,
   toApiEventDataStore,
@@ -21,7 +22,6 @@ import {
   type BillingMode,
   type EventDataStore,
 } from '../../query/event-data-store.ts';
-import { parseTagsList } from '../../trails/index.ts';
 import { optionalBoolean, optionalInteger, optionalString, requireString } from '../input.ts';
 import type { OperationContext } from './operation.ts';
 import { checkOrganization } from './trails.ts';
@@ -106,7 +106,7 @@ export async function createEventDataStore(input: Record<string, unknown>, ctx: 
   refuseKms(input.KmsKeyId);
   const organizationEnabled = optionalBoolean(input.OrganizationEnabled, 'OrganizationEnabled') ?? false;
   if (organizationEnabled) checkOrganization(ctx, 'event data stores');
-  const tags = parseTagsList(input.TagsList ?? []);
+  const tags = parseEventDataStoreTags(input.TagsList);
   const startIngestion = optionalBoolean(input.StartIngestion, 'StartIngestion') ?? true;
   const id = randomUUID();
   const store: EventDataStore = {
