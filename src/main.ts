@@ -137,7 +137,7 @@ export async function startServer(
   });
   const queryEngine = await DuckDbLakeQueryEngine.open(db);
   const queries = await QueryService.open(
-    { lake: lakeStore, registry: lakeRegistry, engine: queryEngine, logger, now },
+    { lake: lakeStore, registry: lakeRegistry, engine: queryEngine, bucket, keys: signingKeys, logger, now },
     { ...DEFAULT_QUERY_OPTIONS, timeoutMs: config.queryTimeoutSeconds * 1000 },
   );
 
@@ -217,6 +217,7 @@ export async function startServer(
   digests.start();
   ingestion.start();
   imports.resume();
+  queries.resume();
 
   const purge = async (): Promise<void> => {
     try {
@@ -250,6 +251,7 @@ export async function startServer(
         await digests.close();
         await ingestion.stop();
         await imports.close();
+        await queries.close();
         await parsers.close();
         await store.close();
         lakeStore.close();

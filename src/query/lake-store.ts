@@ -16,6 +16,23 @@ export interface QueryRecord {
   bytesScanned?: number;
   columns?: string[];
   totalRows?: number;
+  /** When the engine produced the results (FINISHED queries). */
+  finishedMs?: number;
+  /** StartQuery's DeliveryS3Uri, as given: the results are also saved to that bucket. */
+  deliveryS3Uri?: string;
+  /** DescribeQuery's DeliveryStatus, for queries with a DeliveryS3Uri. */
+  deliveryStatus?:
+    | 'SUCCESS'
+    | 'FAILED'
+    | 'FAILED_SIGNING_FILE'
+    | 'PENDING'
+    | 'RESOURCE_NOT_FOUND'
+    | 'ACCESS_DENIED'
+    | 'ACCESS_DENIED_SIGNING_FILE'
+    | 'CANCELLED'
+    | 'UNKNOWN';
+  /** Why the delivery did not succeed (kept for the log and the operator; AWS's API has no field for it). */
+  deliveryError?: string;
 }
 
 export type ImportStatus = 'INITIALIZING' | 'IN_PROGRESS' | 'FAILED' | 'STOPPED' | 'COMPLETED';

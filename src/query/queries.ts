@@ -3,10 +3,14 @@
  * InvalidQueryStatementException on the call), then runs it in the background on the query
  * engine, a few at a time. Finished results and every query's record persist, so GetQueryResults
  * pages through them from any number of clients and across restarts, for seven days as on AWS.
+ * A query with a DeliveryS3Uri is also saved to that bucket once it finishes (query-delivery.ts);
+ * its results are kept first, so a failed delivery loses nothing GetQueryResults returns.
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { ServiceError } from '../errors.ts';
+import type { ActiveSigningKey } from '../integrity/index.ts';
+import type { ObjectStore } from '../objects/index.ts';
 import {
   inactiveEventDataStore,
   isEventDataStoreId,
@@ -15,6 +19,15 @@ import {
 } from './event-data-store.ts';
 import type { EventDataStoreRegistry, Caller } from './event-data-store-registry.ts';
 import type { LakeStore, QueryRecord } from './lake-store.ts';
+import {
+  DEFAULT_QUERY_DELIVERY_OPTIONS,
+  checkDeliveryBucket,
+  deliverQueryResults,
+  parseDeliveryS3Uri,
+  type DeliveryOutcome,
+  type DeliveryTarget,
+  type QueryDeliveryOptions,
+} from './query-delivery.ts';
 
 /** The engine a query runs on: translation of Lake SQL and execution, bounded in time and size. */
 export interface LakeQueryEngine {
@@ -50,6 +63,8 @@ export interface QueryServiceOptions {
   keepMs: number;
   /** CloudTrail quotas: concurrent queries per account. */
   maxConcurrentPerAccount: number;
+  /** Result files saved to a DeliveryS3Uri. */
+  delivery: QueryDeliveryOptions;
 }
 
 export const DEFAULT_QUERY_OPTIONS: QueryServiceOptions = {
@@ -58,6 +73,7 @@ export const DEFAULT_QUERY_OPTIONS: QueryServiceOptions = {
   maxResultRows: 1_000_000,
   keepMs: 7 * 86_400_000,
   maxConcurrentPerAccount: 10,
+  delivery: DEFAULT_QUERY_DELIVERY_OPTIONS,
 };
 
 const ACTIVE = new Set<QueryRecord['status']>(['QUEUED', 'RUNNING']);
@@ -76,12 +92,21 @@ export class QueryService {
   private readonly waiting: string[] = [];
   private readonly settled = new Map<string, Promise<void>>();
   private readonly settle = new Map<string, () => void>();
+  /** Queries running and deliveries resumed after a restart, for close() to wait on. */
+  private readonly tasks = new Set<Promise<void>>();
+  /** Deliveries found PENDING at open, delivered again by resume(). */
+  private readonly undelivered: string[] = [];
+  private readonly closing = new AbortController();
 
   private constructor(
     private readonly deps: {
       lake: LakeStore;
       registry: EventDataStoreRegistry;
       engine: LakeQueryEngine;
+      /** The bucket of a DeliveryS3Uri. */
+      bucket: (name: string) => ObjectStore;
+      /** The region's signing key for sign files (the digest signing keys, SigningKeyRing). */
+      keys: { current(region: string): Promise<ActiveSigningKey> };
       logger: Logger;
       now: () => number;
     },
@@ -101,11 +126,15 @@ export class QueryService {
           ...query,
           status: 'FAILED',
           errorMessage: 'The query was interrupted by a restart of OpenTrail; run it again.',
+          ...(query.deliveryS3Uri !== undefined ? { deliveryStatus: 'FAILED' as const } : {}),
         };
         await deps.lake.saveQuery(failed);
         service.queries.set(query.id, failed);
       } else {
         service.queries.set(query.id, query);
+        // Finished, but the server stopped before its results were saved to the bucket.
+        if (query.status === 'FINISHED' && query.deliveryStatus === 'PENDING')
+          service.undelivered.push(query.id);
       }
     }
     return service;
@@ -135,7 +164,37 @@ export class QueryService {
     };
   }
 
-  async start(caller: Caller, statement: string): Promise<QueryRecord> {
+  /** Delivers again the results whose delivery a restart interrupted (same keys, overwritten). */
+  resume(): void {
+    for (const id of this.undelivered.splice(0)) {
+      const query = this.queries.get(id);
+      if (query) this.track(this.deliver(query, this.closing.signal));
+    }
+  }
+
+  private track(task: Promise<void>): void {
+    const tracked = task
+      .catch((error: unknown) => this.deps.logger.error({ err: error }, 'query task failed'))
+      .finally(() => this.tasks.delete(tracked));
+    this.tasks.add(tracked);
+  }
+
+  /**
+   * Stops: queued queries stay unrun, running ones are interrupted (the next start reports them
+   * FAILED), deliveries in progress stop between files and resume at the next start.
+   */
+  async close(): Promise<void> {
+    this.closing.abort();
+    for (const id of this.waiting.splice(0)) {
+      this.settle.get(id)?.();
+      this.settle.delete(id);
+      this.settled.delete(id);
+    }
+    for (const controller of this.running.values()) controller.abort();
+    while (this.tasks.size > 0) await Promise.allSettled([...this.tasks]);
+  }
+
+  async start(caller: Caller, statement: string, delivery?: DeliveryTarget): Promise<QueryRecord> {
     const active = [...this.queries.values()].filter(
       (q) => q.accountId === caller.accountId && ACTIVE.has(q.status),
     ).length;
@@ -147,6 +206,7 @@ export class QueryService {
     }
     const used = new Map<string, string>();
     const { sql } = await this.deps.engine.prepare(statement, this.resolverFor(caller, used));
+    if (delivery) await checkDeliveryBucket(this.deps.bucket(delivery.bucket));
     const query: QueryRecord = {
       id: randomUUID(),
       accountId: caller.accountId,
@@ -155,6 +215,7 @@ export class QueryService {
       storeArns: [...used.keys()],
       status: 'QUEUED',
       createdMs: this.deps.now(),
+      ...(delivery ? { deliveryS3Uri: delivery.uri, deliveryStatus: 'PENDING' as const } : {}),
     };
     await this.deps.lake.saveQuery(query);
     this.queries.set(query.id, query);
@@ -177,14 +238,16 @@ export class QueryService {
       if (id === undefined) break;
       const controller = new AbortController();
       this.running.set(id, controller);
-      void this.run(id, controller).finally(() => {
-        this.running.delete(id);
-        this.sql.delete(id);
-        this.settle.get(id)?.();
-        this.settle.delete(id);
-        this.settled.delete(id);
-        this.pump();
-      });
+      this.track(
+        this.run(id, controller).finally(() => {
+          this.running.delete(id);
+          this.sql.delete(id);
+          this.settle.get(id)?.();
+          this.settle.delete(id);
+          this.settled.delete(id);
+          this.pump();
+        }),
+      );
     }
   }
 
@@ -215,10 +278,12 @@ export class QueryService {
         signal: controller.signal,
       });
       if (controller.signal.aborted) return;
+      const finishedMs = this.deps.now();
       const finished: QueryRecord = {
         ...base,
         status: 'FINISHED',
-        executionMs: this.deps.now() - started,
+        executionMs: finishedMs - started,
+        finishedMs,
         columns: result.columns,
         totalRows: result.rows.length,
       };
@@ -235,8 +300,58 @@ export class QueryService {
         status: timedOut ? 'TIMED_OUT' : 'FAILED',
         executionMs: this.deps.now() - started,
         errorMessage: message.slice(0, 1000).padEnd(4, '.'),
+        // AWS: "CloudTrail does not deliver partial query results to an S3 bucket."
+        ...(base.deliveryS3Uri !== undefined ? { deliveryStatus: 'FAILED' as const } : {}),
       });
+      return;
     }
+    const finished = this.queries.get(id);
+    if (finished?.deliveryS3Uri !== undefined) await this.deliver(finished, controller.signal);
+  }
+
+  /** Saves a finished query's results to its DeliveryS3Uri and records the DeliveryStatus. */
+  private async deliver(query: QueryRecord, signal: AbortSignal): Promise<void> {
+    if (query.deliveryS3Uri === undefined) return;
+    let outcome: DeliveryOutcome;
+    try {
+      outcome = await deliverQueryResults(
+        { bucket: this.deps.bucket, keys: this.deps.keys, now: this.deps.now },
+        {
+          id: query.id,
+          accountId: query.accountId,
+          region: query.region,
+          createdMs: query.createdMs,
+          executedMs: query.finishedMs ?? query.createdMs + (query.executionMs ?? 0),
+        },
+        parseDeliveryS3Uri(query.deliveryS3Uri),
+        {
+          columns: query.columns ?? [],
+          totalRows: query.totalRows ?? 0,
+          read: (offset, limit) => this.deps.lake.readQueryResults(query.id, offset, limit),
+        },
+        this.options.delivery,
+        signal,
+      );
+    } catch (error) {
+      // Reading the kept results failed, or a bug: the results stay readable, the delivery failed.
+      this.deps.logger.error({ err: error, query: query.id }, 'query result delivery failed');
+      outcome = { status: 'FAILED', message: error instanceof Error ? error.message : String(error) };
+    }
+    // Interrupted by close(): it stays PENDING and resume() delivers it at the next start.
+    if (outcome.status === 'PENDING') return;
+    if (outcome.status !== 'SUCCESS') {
+      this.deps.logger.warn(
+        { query: query.id, uri: query.deliveryS3Uri, status: outcome.status, reason: outcome.message },
+        'query results were not delivered',
+      );
+    }
+    const current = this.queries.get(query.id) ?? query;
+    const { deliveryError: _previous, ...rest } = current;
+    await this.update({
+      ...rest,
+      deliveryStatus: outcome.status,
+      ...(outcome.status === 'SUCCESS' ? {} : { deliveryError: outcome.message.slice(0, 1000) }),
+    });
   }
 
   /** A query of the caller's; QueryIdNotFoundException otherwise. */
@@ -272,6 +387,7 @@ export class QueryService {
       ...query,
       status: 'CANCELLED',
       executionMs: this.deps.now() - query.createdMs,
+      ...(query.deliveryS3Uri !== undefined ? { deliveryStatus: 'CANCELLED' as const } : {}),
     };
     await this.update(cancelled);
     if (waitingAt >= 0) {

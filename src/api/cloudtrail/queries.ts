@@ -1,10 +1,13 @@
 /**
  * CloudTrail Lake queries: StartQuery, DescribeQuery, GetQueryResults, ListQueries, CancelQuery.
  * Values come back as strings, each row a list of one-entry maps {column: value}, as on AWS.
+ * StartQuery's DeliveryS3Uri also saves the results to a bucket (src/query/query-delivery.ts);
+ * DescribeQuery then returns the URI and the DeliveryStatus.
  */
 import { ServiceError } from '../../errors.ts';
 import { inactiveEventDataStore } from '../../query/event-data-store.ts';
 import type { QueryRecord } from '../../query/lake-store.ts';
+import { parseDeliveryS3Uri } from '../../query/query-delivery.ts';
 import { optionalInteger, optionalString, optionalTimestamp, requireString } from '../input.ts';
 import type { OperationContext } from './operation.ts';
 
@@ -61,12 +64,8 @@ export async function startQuery(input: Record<string, unknown>, ctx: OperationC
       'QueryAlias and QueryParameters serve the CloudTrail Lake dashboards, which OpenTrail does not have; pass QueryStatement.',
     );
   }
-  if (optionalString(input.DeliveryS3Uri, 'DeliveryS3Uri') !== undefined) {
-    throw new ServiceError(
-      'UnsupportedOperationException',
-      'OpenTrail does not deliver query results to S3 yet; read them with GetQueryResults.',
-    );
-  }
+  const uri = optionalString(input.DeliveryS3Uri, 'DeliveryS3Uri');
+  const delivery = uri === undefined ? undefined : parseDeliveryS3Uri(uri);
   const statement = requireString(input.QueryStatement, 'QueryStatement', 'InvalidParameterException');
   if (statement.length === 0 || statement.length > MAX_STATEMENT_CHARS) {
     throw new ServiceError(
@@ -74,7 +73,7 @@ export async function startQuery(input: Record<string, unknown>, ctx: OperationC
       `The query statement has ${statement.length} characters; it must have 1 to ${MAX_STATEMENT_CHARS}.`,
     );
   }
-  const query = await ctx.lake.queries.start(callerOf(ctx), statement);
+  const query = await ctx.lake.queries.start(callerOf(ctx), statement, delivery);
   return { QueryId: query.id };
 }
 
@@ -99,6 +98,9 @@ export function describeQuery(input: Record<string, unknown>, ctx: OperationCont
       CreationTime: query.createdMs / 1000,
     },
     ...(query.errorMessage !== undefined ? { ErrorMessage: query.errorMessage } : {}),
+    ...(query.deliveryS3Uri !== undefined
+      ? { DeliveryS3Uri: query.deliveryS3Uri, DeliveryStatus: query.deliveryStatus ?? 'UNKNOWN' }
+      : {}),
   });
 }
 
