@@ -5,6 +5,7 @@
  * as the CloudTrail User Guide's manual steps do — against the key ListPublicKeys returns.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createHash, createPublicKey, verify } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -56,6 +57,22 @@ async function errorOf(promise: Promise<unknown>): Promise<{ name: string; messa
     return error as { name: string; message: string };
   }
   assert.fail('expected the call to fail');
+}
+
+/**
+ * Runs openssl with no stdin: it exits without reading one, so the run() helper's write to its
+ * stdin can fail with EPIPE.
+ */
+function openssl(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('openssl', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }
 
 /** RFC 4180 records of a CSV text (quoted fields may hold commas, quotes and line breaks). */
@@ -269,7 +286,7 @@ describe('StartQuery with DeliveryS3Uri', () => {
     try {
       for (const file of sign.files) {
         await writeFile(join(work, file.fileName), (await bucket.get(base + file.fileName)).body);
-        const dgst = await run('openssl', ['dgst', '-sha256', join(work, file.fileName)]);
+        const dgst = await openssl(['dgst', '-sha256', join(work, file.fileName)]);
         assert.equal(dgst.code, 0, dgst.stderr);
         assert.ok(dgst.stdout.trim().endsWith(`= ${file.fileHashValue}`), dgst.stdout);
       }
@@ -285,7 +302,7 @@ describe('StartQuery with DeliveryS3Uri', () => {
           .match(/.{1,64}/g) ?? []
       ).join('\n')}\n-----END RSA PUBLIC KEY-----\n`;
       await writeFile(join(work, 'public_key_pkcs1.pem'), pem);
-      const x509 = await run('openssl', [
+      const x509 = await openssl([
         'rsa',
         '-RSAPublicKey_in',
         '-in',
@@ -298,11 +315,11 @@ describe('StartQuery with DeliveryS3Uri', () => {
       await writeFile(join(work, 'signature.bin'), Buffer.from(sign.hashSignature, 'hex'));
       await writeFile(join(work, 'hash_list'), sign.files.map((f) => f.fileHashValue).join(' '));
       const args = ['dgst', '-sha256', '-verify', join(work, 'public_key_x509.pem'), '-signature'];
-      const ok = await run('openssl', [...args, join(work, 'signature.bin'), join(work, 'hash_list')]);
+      const ok = await openssl([...args, join(work, 'signature.bin'), join(work, 'hash_list')]);
       assert.equal(ok.stdout.trim(), 'Verified OK', ok.stderr);
       // A tampered hash list fails.
       await writeFile(join(work, 'hash_list'), `${sign.files.map((f) => f.fileHashValue).join(' ')} `);
-      const bad = await run('openssl', [...args, join(work, 'signature.bin'), join(work, 'hash_list')]);
+      const bad = await openssl([...args, join(work, 'signature.bin'), join(work, 'hash_list')]);
       assert.notEqual(bad.code, 0);
       assert.match(bad.stdout, /Verification failure/i);
     } finally {
