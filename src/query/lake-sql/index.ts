@@ -1,7 +1,10 @@
 export { LakeQueryError, type LakeQueryErrorCode } from './errors.ts';
 export {
   translateLakeQuery,
+  LakeTranslator,
+  DEFAULT_TRANSLATION_CACHE_ENTRIES,
   MAX_STATEMENT_CHARS,
+  type LakeTranslatorOptions,
   type StoreResolver,
   type LakeTranslation,
 } from './translate.ts';

@@ -1,4 +1,9 @@
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type {
+  DuckDBConnection,
+  DuckDBMaterializedResult,
+  DuckDBPreparedStatement,
+  DuckDBValue,
+} from '@duckdb/node-api';
 import {
   cloneJson,
   isObject,
@@ -19,6 +24,7 @@ import {
 } from './functions.ts';
 import { lakeColumnName } from './column-names.ts';
 import { looksLikeStoreName, quoteStoreIds } from './store-ids.ts';
+import { TranslationCache } from './translation-cache.ts';
 
 /**
  * Given an event data store ID or ARN as written in FROM, the DuckDB table holding it (already
@@ -72,8 +78,23 @@ const EXPRESSION_CLASSES = new Set([
   'POSITIONAL_REFERENCE',
 ]);
 
+/** How many translated statements a LakeTranslator keeps for repeats, unless told otherwise. */
+export const DEFAULT_TRANSLATION_CACHE_ENTRIES = 256;
+
+export interface LakeTranslatorOptions {
+  /** Translated statements kept for a repeat of the same text (0 keeps none). */
+  cacheEntries?: number;
+}
+
+interface TableParts {
+  catalog: string;
+  schema: string;
+  table: string;
+}
+
 /**
- * Translates one Lake (Trino) query statement into DuckDB SQL over the stores' tables.
+ * Translates Lake (Trino) query statements into DuckDB SQL over the stores' tables, on a
+ * connection of its own that `installLakeFunctions` prepared.
  *
  * Parses attacker-controlled input. DuckDB's own parser reads the statement (`json_serialize_sql`
  * accepts SELECT statements only); the resulting tree is then checked node by node against
@@ -81,78 +102,203 @@ const EXPRESSION_CLASSES = new Set([
  * known functions and operators — and rewritten before `json_deserialize_sql` prints it back.
  * The translated SQL is bound (prepared, not run) so that unknown columns and type errors are
  * reported as InvalidQueryStatementException, as Lake does when StartQuery validates a query.
+ *
+ * The fixed cost is kept to three calls into DuckDB (parse, print, bind): the parse and print
+ * statements are prepared once, a resolver's table names are split once, and a statement seen
+ * before is answered from a {@link TranslationCache} without DuckDB when its stores still resolve
+ * to the same tables. Translations run one at a time on the connection (they share its prepared
+ * statements); cached answers do not wait.
+ */
+export class LakeTranslator {
+  private chain: Promise<unknown> = Promise.resolve();
+  private readonly tables = new Map<string, TableParts>();
+  private readonly cache: TranslationCache;
+  private closed = false;
+
+  private constructor(
+    private readonly connection: DuckDBConnection,
+    private readonly serializeStatement: DuckDBPreparedStatement,
+    private readonly deserializeStatement: DuckDBPreparedStatement,
+    cacheEntries: number,
+  ) {
+    this.cache = new TranslationCache(cacheEntries);
+  }
+
+  static async open(
+    connection: DuckDBConnection,
+    options: LakeTranslatorOptions = {},
+  ): Promise<LakeTranslator> {
+    const serialize = await connection.prepare('SELECT json_serialize_sql(CAST($1 AS VARCHAR))');
+    try {
+      const deserialize = await connection.prepare('SELECT json_deserialize_sql(CAST($1 AS JSON))');
+      return new LakeTranslator(
+        connection,
+        serialize,
+        deserialize,
+        options.cacheEntries ?? DEFAULT_TRANSLATION_CACHE_ENTRIES,
+      );
+    } catch (error) {
+      serialize.destroySync();
+      throw error;
+    }
+  }
+
+  /** Statements whose translations are kept. */
+  get cachedStatements(): number {
+    return this.cache.size;
+  }
+
+  async translate(statement: string, resolve: StoreResolver): Promise<LakeTranslation> {
+    if (statement.trim() === '') throw invalidQuery('The query statement is empty.');
+    if (statement.length > MAX_STATEMENT_CHARS) {
+      throw invalidQuery(
+        `The query statement is ${statement.length} characters long; the limit is ${MAX_STATEMENT_CHARS}.`,
+      );
+    }
+    const cached = this.cache.get(statement, resolve);
+    if (cached) return cached;
+    const { translation, targets } = await this.exclusive(() => this.translateNew(statement, resolve));
+    this.cache.set(statement, translation, targets);
+    return translation;
+  }
+
+  /** Releases the prepared statements; the connection stays open (its owner closes it). */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.serializeStatement.destroySync();
+    this.deserializeStatement.destroySync();
+  }
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(() => {
+      if (this.closed) throw new Error('The Lake translator is closed');
+      return fn();
+    });
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async translateNew(
+    statement: string,
+    resolve: StoreResolver,
+  ): Promise<{ translation: LakeTranslation; targets: string[] }> {
+    const tree = await this.parse(quoteStoreIds(statement));
+    const statements = tree.statements;
+    if (!Array.isArray(statements) || statements.length !== 1) {
+      throw invalidQuery('Only one SELECT statement is allowed in a query.');
+    }
+    const root = statements[0];
+    if (!isObject(root) || !isObject(root.node)) throw invalidQuery('Only SELECT statements are allowed.');
+    const named = root.named_param_map;
+    if (Array.isArray(named) && named.length > 0) throw invalidQuery('Query parameters are not supported.');
+
+    const translator = new Translator(
+      (text) => this.parse(text),
+      (target) => this.tableParts(target),
+      resolve,
+    );
+    const columnNames = topSelectList(root.node)?.map((item, i) =>
+      isObject(item) && item.class !== 'STAR' ? lakeColumnName(item, i) : undefined,
+    );
+    await translator.queryNode(root.node, new Set());
+    // Lake names result columns as Trino does (`_col0` for unnamed expressions, the field name for
+    // `a.b`, case as written); aliasing the outer select list makes DuckDB's names the same.
+    topSelectList(root.node)?.forEach((item, i) => {
+      const name = columnNames?.[i];
+      if (isObject(item) && name !== undefined) item.alias = name;
+    });
+    if (translator.storeNames.length === 0) {
+      throw invalidQuery(
+        'The query must read from at least one event data store (FROM <event data store ID>).',
+      );
+    }
+
+    let sql: string;
+    try {
+      this.deserializeStatement.bindVarchar(1, stringifyAstJson(tree));
+      sql = String(firstValue(await this.deserializeStatement.run()));
+    } catch (error) {
+      throw invalidQuery(`The query statement could not be translated: ${messageOf(error)}`);
+    }
+    try {
+      const prepared = await this.connection.prepare(sql);
+      prepared.destroySync();
+    } catch (error) {
+      throw invalidQuery(translator.describeEngineError(messageOf(error)));
+    }
+    const storeNames = translator.storeNames;
+    return {
+      translation: { sql, storeNames },
+      targets: storeNames.map((name) => translator.targetOf(name)),
+    };
+  }
+
+  /** DuckDB's syntax tree for `text`, or InvalidQueryStatementException for what it refuses. */
+  private async parse(text: string): Promise<JsonObject> {
+    this.serializeStatement.bindVarchar(1, text);
+    const json = firstValue(await this.serializeStatement.run());
+    const tree = typeof json === 'string' ? parseAstJson(json) : null;
+    if (!isObject(tree)) throw invalidQuery('The query statement could not be parsed.');
+    if (tree.error === true) {
+      const message = typeof tree.error_message === 'string' ? tree.error_message : 'syntax error';
+      if (tree.error_type === 'not implemented' || /Only SELECT statements/i.test(message)) {
+        throw invalidQuery(
+          'Only SELECT statements are allowed; a query cannot change data, settings or the database.',
+        );
+      }
+      throw invalidQuery(`The query statement has a syntax error: ${message}`);
+    }
+    return tree;
+  }
+
+  /** Splits the resolver's table reference with DuckDB's own parser (once per reference). */
+  private async tableParts(target: string): Promise<TableParts> {
+    const known = this.tables.get(target);
+    if (known) return known;
+    const tree = await this.parse(`SELECT * FROM ${target}`);
+    const statements = tree.statements;
+    const node = Array.isArray(statements) && isObject(statements[0]) ? statements[0].node : undefined;
+    const from = isObject(node) ? node.from_table : undefined;
+    if (
+      !isObject(from) ||
+      from.type !== 'BASE_TABLE' ||
+      (Array.isArray(statements) && statements.length !== 1)
+    ) {
+      throw new Error(`The store resolver returned ${target}, which is not a table reference`);
+    }
+    const parts = {
+      catalog: str(from.catalog_name),
+      schema: str(from.schema_name),
+      table: str(from.table_name),
+    };
+    this.tables.set(target, parts);
+    return parts;
+  }
+}
+
+/**
+ * Translates one statement on `connection` without keeping anything (tests, one-off use); a
+ * server keeps one {@link LakeTranslator} per engine.
  */
 export async function translateLakeQuery(
   connection: DuckDBConnection,
   statement: string,
   resolve: StoreResolver,
 ): Promise<LakeTranslation> {
-  if (statement.trim() === '') throw invalidQuery('The query statement is empty.');
-  if (statement.length > MAX_STATEMENT_CHARS) {
-    throw invalidQuery(
-      `The query statement is ${statement.length} characters long; the limit is ${MAX_STATEMENT_CHARS}.`,
-    );
-  }
-  const tree = await serialize(connection, quoteStoreIds(statement));
-  const statements = tree.statements;
-  if (!Array.isArray(statements) || statements.length !== 1) {
-    throw invalidQuery('Only one SELECT statement is allowed in a query.');
-  }
-  const root = statements[0];
-  if (!isObject(root) || !isObject(root.node)) throw invalidQuery('Only SELECT statements are allowed.');
-  const named = root.named_param_map;
-  if (Array.isArray(named) && named.length > 0) throw invalidQuery('Query parameters are not supported.');
-
-  const translator = new Translator(connection, resolve);
-  const columnNames = topSelectList(root.node)?.map((item, i) =>
-    isObject(item) && item.class !== 'STAR' ? lakeColumnName(item, i) : undefined,
-  );
-  await translator.queryNode(root.node, new Set());
-  // Lake names result columns as Trino does (`_col0` for unnamed expressions, the field name for
-  // `a.b`, case as written); aliasing the outer select list makes DuckDB's names the same.
-  topSelectList(root.node)?.forEach((item, i) => {
-    const name = columnNames?.[i];
-    if (isObject(item) && name !== undefined) item.alias = name;
-  });
-  if (translator.storeNames.length === 0) {
-    throw invalidQuery(
-      'The query must read from at least one event data store (FROM <event data store ID>).',
-    );
-  }
-
-  let sql: string;
+  const translator = await LakeTranslator.open(connection, { cacheEntries: 0 });
   try {
-    const reader = await connection.runAndReadAll('SELECT json_deserialize_sql(CAST(? AS JSON))', [
-      stringifyAstJson(tree),
-    ]);
-    sql = String(reader.getRows()[0]?.[0]);
-  } catch (error) {
-    throw invalidQuery(`The query statement could not be translated: ${messageOf(error)}`);
+    return await translator.translate(statement, resolve);
+  } finally {
+    translator.close();
   }
-  try {
-    const prepared = await connection.prepare(sql);
-    prepared.destroySync();
-  } catch (error) {
-    throw invalidQuery(translator.describeEngineError(messageOf(error)));
-  }
-  return { sql, storeNames: translator.storeNames };
 }
 
-async function serialize(connection: DuckDBConnection, text: string): Promise<JsonObject> {
-  const reader = await connection.runAndReadAll('SELECT json_serialize_sql(CAST(? AS VARCHAR))', [text]);
-  const json = reader.getRows()[0]?.[0];
-  const tree = typeof json === 'string' ? parseAstJson(json) : null;
-  if (!isObject(tree)) throw invalidQuery('The query statement could not be parsed.');
-  if (tree.error === true) {
-    const message = typeof tree.error_message === 'string' ? tree.error_message : 'syntax error';
-    if (tree.error_type === 'not implemented' || /Only SELECT statements/i.test(message)) {
-      throw invalidQuery(
-        'Only SELECT statements are allowed; a query cannot change data, settings or the database.',
-      );
-    }
-    throw invalidQuery(`The query statement has a syntax error: ${message}`);
-  }
-  return tree;
+/** The first column of the first row of a materialized result (null when there is none). */
+function firstValue(result: DuckDBMaterializedResult): DuckDBValue {
+  if (result.chunkCount === 0) return null;
+  const chunk = result.getChunk(0);
+  return chunk.rowCount > 0 ? chunk.getColumnVector(0).getItem(0) : null;
 }
 
 function messageOf(error: unknown): string {
@@ -218,9 +364,17 @@ class Translator {
   private readonly targets = new Map<string, string>();
 
   constructor(
-    private readonly connection: DuckDBConnection,
+    private readonly parse: (text: string) => Promise<JsonObject>,
+    private readonly tableParts: (target: string) => Promise<TableParts>,
     private readonly resolve: StoreResolver,
   ) {}
+
+  /** The table a store name of `storeNames` resolved to. */
+  targetOf(name: string): string {
+    const target = this.targets.get(name);
+    if (target === undefined) throw new Error(`${name} was not resolved`);
+    return target;
+  }
 
   /** Engine errors name our tables; say the store IDs the user wrote instead. */
   describeEngineError(message: string): string {
@@ -326,22 +480,6 @@ class Translator {
     if (!str(ref.alias)) ref.alias = name;
     if (!this.storeNames.includes(name)) this.storeNames.push(name);
     this.targets.set(name, target);
-  }
-
-  /** Splits the resolver's table reference with DuckDB's own parser. */
-  private async tableParts(target: string): Promise<{ catalog: string; schema: string; table: string }> {
-    const tree = await serialize(this.connection, `SELECT * FROM ${target}`);
-    const statements = tree.statements;
-    const node = Array.isArray(statements) && isObject(statements[0]) ? statements[0].node : undefined;
-    const from = isObject(node) ? node.from_table : undefined;
-    if (
-      !isObject(from) ||
-      from.type !== 'BASE_TABLE' ||
-      (Array.isArray(statements) && statements.length !== 1)
-    ) {
-      throw new Error(`The store resolver returned ${target}, which is not a table reference`);
-    }
-    return { catalog: str(from.catalog_name), schema: str(from.schema_name), table: str(from.table_name) };
   }
 
   /** Visits any part of the tree, returning its (possibly replaced) value. */
@@ -599,7 +737,7 @@ class Translator {
     if (sql === undefined) throw new Error(`No template ${key}`);
     let parsed = templateCache.get(sql);
     if (!parsed) {
-      const tree = await serialize(this.connection, `SELECT ${sql}`);
+      const tree = await this.parse(`SELECT ${sql}`);
       const statements = tree.statements;
       const node = Array.isArray(statements) && isObject(statements[0]) ? statements[0].node : undefined;
       const expr = isObject(node) && Array.isArray(node.select_list) ? node.select_list[0] : undefined;

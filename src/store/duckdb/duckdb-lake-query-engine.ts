@@ -3,11 +3,11 @@ import { ServiceError } from '../../errors.ts';
 import { QueryTimedOut, type ExecuteOptions, type LakeQueryEngine } from '../../query/queries.ts';
 import {
   LakeQueryError,
+  LakeTranslator,
   formatLakeValue,
   installLakeFunctions,
   lakeColumnNames,
   queryConnectionSettings,
-  translateLakeQuery,
 } from '../../query/lake-sql/index.ts';
 import { totalmem } from 'node:os';
 
@@ -19,16 +19,22 @@ import type { DuckDbDatabase } from './database.ts';
 
 /**
  * Lake queries on the embedded database: a few connections of their own, each with the Trino
- * functions installed, translation through DuckDB's own parser, and execution bounded in time
- * (the connection is interrupted) and in result size. The database runs with external access
- * disabled (see DuckDbDatabase), so no statement can reach a file or URL even if one slipped past
- * the translator's checks.
+ * functions installed, and execution bounded in time (the connection is interrupted) and in result
+ * size. Translation through DuckDB's own parser has one more connection to itself, so StartQuery
+ * answers while long queries hold the others. The database runs with external access disabled
+ * (see DuckDbDatabase), so no statement can reach a file or URL even if one slipped past the
+ * translator's checks.
  */
 export class DuckDbLakeQueryEngine implements LakeQueryEngine {
   private readonly idle: DuckDBConnection[];
   private readonly waiters: ((c: DuckDBConnection) => void)[] = [];
+  private closed = false;
 
-  private constructor(connections: DuckDBConnection[]) {
+  private constructor(
+    connections: DuckDBConnection[],
+    private readonly translator: LakeTranslator,
+    private readonly translatorConnection: DuckDBConnection,
+  ) {
     this.idle = [...connections];
   }
 
@@ -40,23 +46,26 @@ export class DuckDbLakeQueryEngine implements LakeQueryEngine {
    */
   static async open(
     db: DuckDbDatabase,
-    options: { connections?: number; memoryLimit?: string } = {},
+    options: { connections?: number; memoryLimit?: string; translationCacheEntries?: number } = {},
   ): Promise<DuckDbLakeQueryEngine> {
     const all: DuckDBConnection[] = [];
-    for (let i = 0; i < (options.connections ?? 2); i++) {
+    for (let i = 0; i < (options.connections ?? 2) + 1; i++) {
       const c = await db.connect();
       await installLakeFunctions(c);
       all.push(c);
     }
-    const [first] = all;
-    if (first) {
-      for (const setting of queryConnectionSettings({
-        memoryLimit: options.memoryLimit ?? defaultMemoryLimit(),
-      })) {
-        await first.run(setting);
-      }
+    const translatorConnection = all.pop() as DuckDBConnection;
+    for (const setting of queryConnectionSettings({
+      memoryLimit: options.memoryLimit ?? defaultMemoryLimit(),
+    })) {
+      await translatorConnection.run(setting);
     }
-    return new DuckDbLakeQueryEngine(all);
+    const translator = await LakeTranslator.open(translatorConnection, {
+      ...(options.translationCacheEntries !== undefined
+        ? { cacheEntries: options.translationCacheEntries }
+        : {}),
+    });
+    return new DuckDbLakeQueryEngine(all, translator, translatorConnection);
   }
 
   private async withConnection<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
@@ -75,7 +84,7 @@ export class DuckDbLakeQueryEngine implements LakeQueryEngine {
     resolve: (name: string) => string | undefined,
   ): Promise<{ sql: string; storeNames: string[] }> {
     try {
-      return await this.withConnection((c) => translateLakeQuery(c, statement, resolve));
+      return await this.translator.translate(statement, resolve);
     } catch (error) {
       if (error instanceof LakeQueryError) throw new ServiceError(error.code, error.message);
       throw error;
@@ -96,7 +105,14 @@ export class DuckDbLakeQueryEngine implements LakeQueryEngine {
       const onAbort = (): void => c.interrupt();
       options.signal.addEventListener('abort', onAbort);
       try {
-        const result = await c.stream(sql);
+        // One statement, prepared directly: a call fewer than `stream`, which splits statements first.
+        const prepared = await c.prepare(sql);
+        let result;
+        try {
+          result = await prepared.stream();
+        } finally {
+          prepared.destroySync();
+        }
         const types = result.columnTypes();
         const columns = lakeColumnNames(result.columnNames());
         const rows: (string | null)[][] = [];
@@ -132,6 +148,10 @@ export class DuckDbLakeQueryEngine implements LakeQueryEngine {
   }
 
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.translator.close();
+    this.translatorConnection.closeSync();
     for (const c of this.idle) c.closeSync();
   }
 }
