@@ -142,7 +142,15 @@ export async function startServer(
   );
 
   const channels = await ChannelRegistry.open(await DuckDbChannelStore.open(db));
-  const imports = await ImportService.open({ lake: lakeStore, registry: lakeRegistry, bucket, logger, now });
+  const imports = await ImportService.open({
+    lake: lakeStore,
+    registry: lakeRegistry,
+    bucket,
+    events: store,
+    organizationAccounts: orgAccountsOf,
+    logger,
+    now,
+  });
 
   // Keys load once the port is known (the config file written for the CLI names the endpoint);
   // until then every request is answered 'unknown key'.

@@ -1,10 +1,17 @@
 /**
- * Imports (StartImport): copy CloudTrail log files from a trail's bucket prefix — a local bucket,
- * an S3-compatible one, or AWS S3 — into an event data store. As on AWS, only log files under the
- * `CloudTrail/` prefixes are read (not digests or Insights), an event time window can narrow what
- * is copied, and each unreadable file is a failure entry while the rest go on. Every file is
- * marked done in the transaction that adds its events, so an import resumes after a restart and a
- * re-run over the same files adds nothing twice.
+ * Imports (StartImport) into an event data store, from two kinds of source:
+ *
+ * - CloudTrail log files under a trail's bucket prefix — a local bucket, an S3-compatible one, or
+ *   AWS S3. As on AWS, only log files under the `CloudTrail/` prefixes are read (not digests or
+ *   Insights), and each unreadable file is a failure entry while the rest go on. Every file is
+ *   marked done in the transaction that adds its events, so an import resumes after a restart and
+ *   a re-run over the same files adds nothing twice.
+ * - Event history (`HISTORY_SOURCE_URI`): the events of OpenTrail's own event log, Lake's "copy
+ *   trail events" without the trail. It copies the events the store's scope and selectors take,
+ *   up to where the store's live ingestion began, leaving out any eventID the store already holds.
+ *
+ * An event time window can narrow either, and the import's record is saved in the transaction that
+ * adds each batch, so its counts never disagree with the store.
  */
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
@@ -12,9 +19,17 @@ import { gunzip as gunzipCallback } from 'node:zlib';
 import type { Logger } from 'pino';
 import { ServiceError } from '../errors.ts';
 import type { ObjectStore } from '../objects/object-store.ts';
+import type { EventStore } from '../store/index.ts';
 import type { Caller, EventDataStoreRegistry } from './event-data-store-registry.ts';
 import type { EventDataStore } from './event-data-store.ts';
-import type { ImportRecord, ImportStatus, LakeStore } from './lake-store.ts';
+import {
+  lakeConsumer,
+  recordSelection,
+  storeAccounts,
+  takesAllManagementEvents,
+  type LakeIngestionDeps,
+} from './lake-ingestion.ts';
+import type { ImportFailure, ImportRecord, ImportStatus, LakeStore } from './lake-store.ts';
 
 const gunzip = promisify(gunzipCallback);
 
@@ -25,7 +40,21 @@ export interface ImportOptions {
   batchBytes: number;
 }
 
-export const DEFAULT_IMPORT_OPTIONS: ImportOptions = { concurrency: 8, batchBytes: 32 * 1024 * 1024 };
+/**
+ * 192 MB of log text is some 130k records: more than a row group of DuckDB's (122,880 rows), so a
+ * batch's rows go to the database file directly instead of through the WAL and a checkpoint,
+ * which made imports 5x faster than 32 MB batches.
+ */
+export const DEFAULT_IMPORT_OPTIONS: ImportOptions = { concurrency: 8, batchBytes: 192 * 1024 * 1024 };
+
+/** The import source that copies Event history (the event log) instead of a bucket's log files. */
+export const HISTORY_SOURCE_URI = 'opentrail://event-history';
+/**
+ * Sequence numbers of the log copied in one transaction: over a row group of DuckDB's (122,880
+ * rows), so the rows are written to the database file directly rather than through the WAL.
+ */
+const HISTORY_BATCH_SEQS = 131_072n;
+const DAY_MS = 86_400_000;
 
 const ONGOING = new Set<ImportStatus>(['INITIALIZING', 'IN_PROGRESS']);
 /** Failure entries kept per import (the count in statistics goes on). */
@@ -66,6 +95,9 @@ export class ImportService {
       lake: LakeStore;
       registry: EventDataStoreRegistry;
       bucket: (name: string) => ObjectStore;
+      /** The event log, for imports of Event history. */
+      events: EventStore;
+      organizationAccounts: LakeIngestionDeps['organizationAccounts'];
       logger: Logger;
       now: () => number;
     },
@@ -108,7 +140,7 @@ export class ImportService {
     caller: Caller,
     input: { destination: EventDataStore; source: ImportRecord['source']; startMs?: number; endMs?: number },
   ): Promise<ImportRecord> {
-    parseS3Uri(input.source.uri);
+    if (input.source.uri !== HISTORY_SOURCE_URI) parseS3Uri(input.source.uri);
     if (this.list(caller).some((r) => ONGOING.has(r.status))) {
       throw new ServiceError(
         'AccountHasOngoingImportException',
@@ -134,7 +166,6 @@ export class ImportService {
         eventsCompleted: 0,
         failedEntries: 0,
       },
-      failures: [],
     };
     await this.save(record);
     this.launch(record.id);
@@ -170,6 +201,23 @@ export class ImportService {
     return stopped;
   }
 
+  /** The import's failure entries (the first MAX_FAILURES_KEPT of them). */
+  async failures(
+    caller: Caller,
+    id: string,
+    offset: number,
+    limit: number,
+  ): Promise<{
+    entries: ImportFailure[];
+    total: number;
+  }> {
+    const record = this.get(caller, id);
+    return {
+      entries: await this.deps.lake.importFailures(id, offset, limit),
+      total: Math.min(record.statistics.failedEntries, MAX_FAILURES_KEPT),
+    };
+  }
+
   /** Resolves when the import's current run ends (tests and the CLI wait on it). */
   async finished(id: string): Promise<ImportRecord | undefined> {
     await this.runs.get(id);
@@ -189,9 +237,13 @@ export class ImportService {
   private launch(id: string): void {
     if (this.runs.has(id)) return;
     const run = this.run(id)
-      .catch((error: unknown) =>
-        this.deps.logger.error({ err: error, importId: id }, 'import failed unexpectedly'),
-      )
+      .catch(async (error: unknown) => {
+        this.deps.logger.error({ err: error, importId: id }, 'import failed unexpectedly');
+        // Whatever was committed stays; a retry (StartImport with the ImportId) goes on from there.
+        await this.fail(id, this.imports.get(id)?.source.uri ?? '', 'InternalError', error)
+          .then(() => this.update(id, (r) => ({ ...r, status: 'FAILED' })))
+          .catch(() => undefined);
+      })
       .finally(() => this.runs.delete(id));
     this.runs.set(id, run);
   }
@@ -204,16 +256,45 @@ export class ImportService {
     return next;
   }
 
-  private fail(id: string, location: string, errorType: string, error: unknown): Promise<ImportRecord> {
-    const message = (error instanceof Error ? error.message : String(error)).slice(0, 1000);
-    return this.update(id, (r) => ({
-      ...r,
-      statistics: { ...r.statistics, failedEntries: r.statistics.failedEntries + 1 },
-      failures:
-        r.failures.length < MAX_FAILURES_KEPT
-          ? [...r.failures, { location, errorType, errorMessage: message, timeMs: this.deps.now() }]
-          : r.failures,
-    }));
+  private async fail(id: string, location: string, errorType: string, error: unknown): Promise<void> {
+    const current = this.imports.get(id);
+    if (!current) throw importNotFound(id);
+    const index = current.statistics.failedEntries;
+    const next: ImportRecord = {
+      ...current,
+      statistics: { ...current.statistics, failedEntries: index + 1 },
+      updatedMs: this.deps.now(),
+    };
+    const entry: ImportFailure = {
+      location,
+      errorType,
+      errorMessage: (error instanceof Error ? error.message : String(error)).slice(0, 1000),
+      timeMs: this.deps.now(),
+    };
+    await this.deps.lake.saveImport(next, index < MAX_FAILURES_KEPT ? { index, entry } : undefined);
+    this.imports.set(id, next);
+  }
+
+  /**
+   * The record after a batch, for the lake store to save in the batch's transaction; it becomes the
+   * import's current record once that transaction has committed.
+   */
+  private progress(
+    id: string,
+    change: (r: ImportRecord, events: number) => ImportRecord,
+  ): { next: (events: number) => ImportRecord; commit: () => void } {
+    let saved: ImportRecord | undefined;
+    return {
+      next: (events) => {
+        const current = this.imports.get(id);
+        if (!current) throw importNotFound(id);
+        saved = { ...change(current, events), updatedMs: this.deps.now() };
+        return saved;
+      },
+      commit: () => {
+        if (saved) this.imports.set(id, saved);
+      },
+    };
   }
 
   private async run(id: string): Promise<void> {
@@ -228,6 +309,10 @@ export class ImportService {
         'The destination event data store is gone or pending deletion.',
       );
       await this.update(id, (r) => ({ ...r, status: 'FAILED' }));
+      return;
+    }
+    if (record.source.uri === HISTORY_SOURCE_URI) {
+      await this.copyHistory(id, store);
       return;
     }
     const { bucket: bucketName, prefix } = parseS3Uri(record.source.uri);
@@ -313,7 +398,7 @@ export class ImportService {
         if (!file) break;
         if (file.text === undefined) {
           await this.fail(id, location(file.key), file.type ?? 'ImportFailed', file.error);
-          await this.completeFiles(id, [file.key], 0, remainingInPrefix);
+          await this.completeFiles(id, [file.key], remainingInPrefix);
           continue;
         }
         batch.push({ key: file.key, text: file.text });
@@ -334,39 +419,35 @@ export class ImportService {
     remainingInPrefix: Map<string, number>,
   ): Promise<void> {
     const files = batch.map((f) => ({ source: location(f.key), text: f.text }));
+    const done = this.filesDone(
+      id,
+      batch.map((f) => f.key),
+      remainingInPrefix,
+    );
     try {
-      const { events } = await this.deps.lake.appendLogFiles(store, files, window);
-      await this.completeFiles(
-        id,
-        batch.map((f) => f.key),
-        events,
-        remainingInPrefix,
-      );
+      await this.deps.lake.appendLogFiles(store, files, { ...window, progress: done.next });
+      done.commit();
       return;
     } catch (error) {
       if (batch.length === 1) {
         await this.fail(id, location(batch[0]?.key ?? ''), 'InvalidLogFile', error);
-        await this.completeFiles(id, [batch[0]?.key ?? ''], 0, remainingInPrefix);
+        await this.completeFiles(id, [batch[0]?.key ?? ''], remainingInPrefix);
         return;
       }
     }
     for (const file of batch) await this.addBatch(id, store, [file], window, location, remainingInPrefix);
   }
 
-  private async completeFiles(
+  /** The progress of finishing `keys`: the files, their events and the prefixes they complete. */
+  private filesDone(
     id: string,
     keys: string[],
-    events: number,
     remainingInPrefix: Map<string, number>,
-  ): Promise<void> {
-    let prefixesDone = 0;
-    for (const key of keys) {
-      const dir = directoryOf(key);
-      const left = (remainingInPrefix.get(dir) ?? 1) - 1;
-      remainingInPrefix.set(dir, left);
-      if (left === 0) prefixesDone++;
-    }
-    await this.update(id, (r) => ({
+  ): { next: (events: number) => ImportRecord; commit: () => void } {
+    const perPrefix = new Map<string, number>();
+    for (const key of keys) perPrefix.set(directoryOf(key), (perPrefix.get(directoryOf(key)) ?? 0) + 1);
+    const prefixesDone = [...perPrefix].filter(([dir, n]) => (remainingInPrefix.get(dir) ?? n) <= n).length;
+    const progress = this.progress(id, (r, events) => ({
       ...r,
       statistics: {
         ...r.statistics,
@@ -374,6 +455,73 @@ export class ImportService {
         eventsCompleted: r.statistics.eventsCompleted + events,
         prefixesCompleted: r.statistics.prefixesCompleted + prefixesDone,
       },
+    }));
+    return {
+      next: progress.next,
+      commit: () => {
+        progress.commit();
+        for (const [dir, n] of perPrefix) remainingInPrefix.set(dir, (remainingInPrefix.get(dir) ?? n) - n);
+      },
+    };
+  }
+
+  /** Counts files that added nothing (they failed) as done. */
+  private async completeFiles(
+    id: string,
+    keys: string[],
+    remainingInPrefix: Map<string, number>,
+  ): Promise<void> {
+    const done = this.filesDone(id, keys, remainingInPrefix);
+    await this.deps.lake.saveImport(done.next(0));
+    done.commit();
+  }
+
+  /**
+   * Copies Event history into the store: the log's events up to where the store's live ingestion
+   * began (those after reach it live), batch by batch, each with the import's progress.
+   */
+  private async copyHistory(id: string, store: EventDataStore): Promise<void> {
+    const { events, organizationAccounts, lake } = this.deps;
+    let record = this.imports.get(id);
+    if (!record) return;
+    if (!record.history) {
+      const live = store.ingesting ? await events.getCursor(lakeConsumer(store)) : undefined;
+      const toSeq = live ?? events.lastSeq();
+      record = await this.update(id, (r) => ({
+        ...r,
+        history: { toSeq: String(toSeq), doneSeq: '0' },
+        statistics: { ...r.statistics, prefixesFound: 1 },
+      }));
+    }
+    record = await this.update(id, (r) => ({ ...r, status: 'IN_PROGRESS' }));
+    const toSeq = BigInt(record.history?.toSeq ?? '0');
+    let cursor = BigInt(record.history?.doneSeq ?? '0');
+    // Events older than the store keeps would only be removed by its next retention pass.
+    const startMs = Math.max(record.startEventTimeMs ?? 0, this.deps.now() - store.retentionPeriod * DAY_MS);
+    const endMs = record.endEventTimeMs ?? Number.POSITIVE_INFINITY;
+    const filter = {
+      accounts: [...storeAccounts(store, organizationAccounts)],
+      ...(store.multiRegionEnabled ? {} : { region: store.region }),
+      startMs,
+      endMs,
+      ...(takesAllManagementEvents(store) ? { category: 'Management' } : { selects: recordSelection(store) }),
+    };
+    while (cursor < toSeq) {
+      if (this.stopping.has(id)) return;
+      const last = cursor + HISTORY_BATCH_SEQS < toSeq ? cursor + HISTORY_BATCH_SEQS : toSeq;
+      const progress = this.progress(id, (r, added) => ({
+        ...r,
+        history: { toSeq: String(toSeq), doneSeq: String(last) },
+        statistics: { ...r.statistics, eventsCompleted: r.statistics.eventsCompleted + added },
+      }));
+      await lake.copyFromLog(store, { ...filter, afterSeq: cursor, toSeq: last }, progress.next);
+      progress.commit();
+      cursor = last;
+    }
+    await this.update(id, (r) => ({
+      ...r,
+      status: 'COMPLETED',
+      statistics: { ...r.statistics, prefixesCompleted: 1 },
     }));
   }
 }

@@ -11,5 +11,11 @@ export {
   type LakeQueryEngine,
   type ExecuteOptions,
 } from './queries.ts';
-export { ImportService, DEFAULT_IMPORT_OPTIONS, isImportableLogFile, parseS3Uri } from './imports.ts';
+export {
+  DEFAULT_IMPORT_OPTIONS,
+  HISTORY_SOURCE_URI,
+  ImportService,
+  isImportableLogFile,
+  parseS3Uri,
+} from './imports.ts';
 export type { ImportRecord, ImportStatus } from './lake-store.ts';

@@ -39,17 +39,28 @@ export function lakeConsumer(store: Pick<EventDataStore, 'id'>): string {
   return `lake:${store.id}`;
 }
 
-function scopeOf(
+/** The accounts whose events a store takes: its own, or its organization's. */
+export function storeAccounts(
   store: EventDataStore,
   organizationAccounts: LakeIngestionDeps['organizationAccounts'],
-): (e: StoredEvent) => boolean {
-  const accounts =
-    (store.organizationEnabled && organizationAccounts(store.accountId)) || new Set([store.accountId]);
+): ReadonlySet<string> {
+  return (store.organizationEnabled && organizationAccounts(store.accountId)) || new Set([store.accountId]);
+}
+
+/** Whether an event of the log is in the store's scope: its account (or organization) and region(s). */
+export function storeScope(
+  store: EventDataStore,
+  organizationAccounts: LakeIngestionDeps['organizationAccounts'],
+): (e: Pick<StoredEvent, 'accountId' | 'region'>) => boolean {
+  const accounts = storeAccounts(store, organizationAccounts);
   return (e) => accounts.has(e.accountId) && (store.multiRegionEnabled || e.region === store.region);
 }
 
-function selectionOf(store: EventDataStore): (e: StoredEvent) => boolean {
-  // The common store (all management events) is decided by category alone, without parsing.
+/**
+ * Whether the store takes exactly the management events (the common store), which its category
+ * alone decides, without parsing records.
+ */
+export function takesAllManagementEvents(store: EventDataStore): boolean {
   const managementOnly = store.advancedEventSelectors.some(
     (s) =>
       s.FieldSelectors.length === 1 &&
@@ -59,15 +70,26 @@ function selectionOf(store: EventDataStore): (e: StoredEvent) => boolean {
   const otherCategories = store.advancedEventSelectors.some(
     (s) => !s.FieldSelectors.some((f) => f.Field === 'eventCategory' && f.Equals?.[0] === 'Management'),
   );
-  if (managementOnly && !otherCategories) return (e) => e.category === 'Management';
+  return managementOnly && !otherCategories;
+}
+
+/** Whether the store's advanced event selectors select a record, given its text. */
+export function recordSelection(store: EventDataStore): (raw: string) => boolean {
   const matches = compileAdvancedEventSelectors(store.advancedEventSelectors);
-  return (e) => {
+  return (raw) => {
     try {
-      return matches(JSON.parse(e.raw) as CloudTrailRecord);
+      return matches(JSON.parse(raw) as CloudTrailRecord);
     } catch {
       return false;
     }
   };
+}
+
+/** Whether the store's advanced event selectors select an event of the log. */
+export function storeSelection(store: EventDataStore): (e: StoredEvent) => boolean {
+  if (takesAllManagementEvents(store)) return (e) => e.category === 'Management';
+  const selects = recordSelection(store);
+  return (e) => selects(e.raw);
 }
 
 export class LakeIngestion {
@@ -142,8 +164,8 @@ export class LakeIngestion {
       return;
     }
     let cursor: bigint = saved;
-    const inScope = scopeOf(store, this.deps.organizationAccounts);
-    const selected = selectionOf(store);
+    const inScope = storeScope(store, this.deps.organizationAccounts);
+    const selected = storeSelection(store);
     while (cursor < events.lastSeq() && !this.stopped) {
       const batch = await events.readAfter(cursor, this.options.maxEventsPerRound);
       if (batch.length === 0) break;

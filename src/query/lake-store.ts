@@ -44,7 +44,10 @@ export interface ImportFailure {
   timeMs: number;
 }
 
-/** An import of trail log files into an event data store (StartImport). */
+/**
+ * An import into an event data store (StartImport): of trail log files from a bucket, or of the
+ * events of Event history (the event log), `HISTORY_SOURCE_URI`.
+ */
 export interface ImportRecord {
   id: string;
   accountId: string;
@@ -63,7 +66,24 @@ export interface ImportRecord {
     eventsCompleted: number;
     failedEntries: number;
   };
-  failures: ImportFailure[];
+  /** An import of Event history: the log's sequence numbers it copies, and how far it got. */
+  history?: { toSeq: string; doneSeq: string };
+}
+
+/** Which events of the log an Event history import copies in one batch. */
+export interface LogCopyFilter {
+  afterSeq: bigint;
+  toSeq: bigint;
+  accounts: readonly string[];
+  /** Only this region's events (a single-region store). */
+  region?: string;
+  /** eventTime in [startMs, endMs). */
+  startMs?: number;
+  endMs?: number;
+  /** Only events of this category (decided without parsing). */
+  category?: string;
+  /** Decides on each remaining record's text (advanced selectors that need the record). */
+  selects?: (raw: string) => boolean;
 }
 
 /** Counters a store keeps for query statistics. */
@@ -97,6 +117,17 @@ export interface LakeStore {
     bytes?: number,
   ): Promise<void>;
   /**
+   * Copies the events of the log with sequence numbers in (afterSeq, toSeq] that `filter` takes
+   * into the store, leaving out any whose eventID the store already holds, in one transaction with
+   * the import's progress; the cursor of live ingestion is not moved. Returns how many were added.
+   */
+  copyFromLog(
+    store: EventDataStore,
+    filter: LogCopyFilter,
+    /** The import's record after this copy (given how many events it added), saved in the same transaction. */
+    progress: (events: number) => ImportRecord,
+  ): Promise<number>;
+  /**
    * Adds the records of CloudTrail log files (their decompressed text, `{"Records":[...]}`) whose
    * eventTime is in [startMs, endMs), and marks each file done under `scope`, all in one
    * transaction. Files already marked under `scope` are skipped, so a re-run adds nothing twice.
@@ -105,14 +136,23 @@ export interface LakeStore {
   appendLogFiles(
     store: EventDataStore,
     files: readonly { source: string; text: string }[],
-    options: { scope: string; startMs?: number; endMs?: number },
+    options: {
+      scope: string;
+      startMs?: number;
+      endMs?: number;
+      /** The import's record after these files (given how many events they added), saved in the same transaction. */
+      progress?: (events: number) => ImportRecord;
+    },
   ): Promise<{ events: number; skipped: string[] }>;
   /** Adds outside events already shaped as Lake's ActivityAuditLog rows (JSON text). */
   appendActivity(store: EventDataStore, rows: readonly string[]): Promise<void>;
   /** Files already marked done under `scope`. */
   importedFiles(scope: string): Promise<Set<string>>;
-  saveImport(record: ImportRecord): Promise<void>;
+  /** Saves an import's record and, in the same transaction, a new failure entry as its `failure`-th. */
+  saveImport(record: ImportRecord, failure?: { index: number; entry: ImportFailure }): Promise<void>;
   loadImports(): Promise<ImportRecord[]>;
+  /** An import's failure entries, in the order they happened. */
+  importFailures(importId: string, offset: number, limit: number): Promise<ImportFailure[]>;
   /** Removes events whose eventTime is before `cutoffMs`; returns how many. */
   purgeBefore(store: EventDataStore, cutoffMs: number): Promise<number>;
   size(store: EventDataStore): Promise<StoreSize>;

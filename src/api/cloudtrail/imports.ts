@@ -178,22 +178,24 @@ export function listImports(input: Record<string, unknown>, ctx: OperationContex
   });
 }
 
-export function listImportFailures(input: Record<string, unknown>, ctx: OperationContext): Output {
-  const record = ctx.lake.imports.get(callerOf(ctx), importIdOf(input.ImportId));
+export async function listImportFailures(input: Record<string, unknown>, ctx: OperationContext): Output {
+  const caller = callerOf(ctx);
+  const id = importIdOf(input.ImportId);
+  ctx.lake.imports.get(caller, id);
   const max = pageSize(input.MaxResults);
-  const scope = `ListImportFailures:${record.id}`;
+  const scope = `ListImportFailures:${id}`;
   const token = optionalString(input.NextToken, 'NextToken');
   const start = token === undefined ? 0 : Number(ctx.tokens.decodeKey(token, scope));
-  const page = record.failures.slice(start, start + max);
-  const next = start + page.length;
-  return Promise.resolve({
-    Failures: page.map((f) => ({
+  const { entries, total } = await ctx.lake.imports.failures(caller, id, start, max);
+  const next = start + entries.length;
+  return {
+    Failures: entries.map((f) => ({
       Location: f.location,
       Status: 'FAILED',
       ErrorType: f.errorType,
       ErrorMessage: f.errorMessage,
       LastUpdatedTime: f.timeMs / 1000,
     })),
-    ...(next < record.failures.length ? { NextToken: ctx.tokens.encodeKey(String(next), scope) } : {}),
-  });
+    ...(next < total ? { NextToken: ctx.tokens.encodeKey(String(next), scope) } : {}),
+  };
 }

@@ -1,7 +1,14 @@
-import { listValue, type DuckDBConnection } from '@duckdb/node-api';
+import { listValue, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { lakeTableOf, type EventDataStore } from '../../query/event-data-store.ts';
 import { createTableSql, rowsFromJsonSql } from '../../query/lake-schema.ts';
-import type { ImportRecord, LakeStore, QueryRecord, StoreSize } from '../../query/lake-store.ts';
+import type {
+  ImportFailure,
+  ImportRecord,
+  LakeStore,
+  LogCopyFilter,
+  QueryRecord,
+  StoreSize,
+} from '../../query/lake-store.ts';
 import type { DuckDbDatabase } from './database.ts';
 
 const SCHEMA = `
@@ -30,6 +37,15 @@ CREATE TABLE IF NOT EXISTS lake_imports (
   import_id VARCHAR PRIMARY KEY,
   created_ms BIGINT NOT NULL,
   body VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS lake_import_failures (
+  import_id VARCHAR NOT NULL,
+  n INTEGER NOT NULL,
+  location VARCHAR NOT NULL,
+  error_type VARCHAR NOT NULL,
+  error_message VARCHAR NOT NULL,
+  time_ms BIGINT NOT NULL,
+  PRIMARY KEY (import_id, n)
 );
 CREATE TABLE IF NOT EXISTS lake_import_files (
   import_id VARCHAR NOT NULL,
@@ -62,7 +78,33 @@ export class DuckDbLakeStore implements LakeStore {
     const writer = await db.connect();
     await writer.run(SCHEMA);
     await writer.run('CREATE TEMP TABLE IF NOT EXISTS lake_staging (json VARCHAR NOT NULL)');
-    return new DuckDbLakeStore(db, writer);
+    const store = new DuckDbLakeStore(db, writer);
+    await store.moveFailuresOutOfRecords();
+    return store;
+  }
+
+  /** Records saved before failures had their own table kept them in their body: move them. */
+  private async moveFailuresOutOfRecords(): Promise<void> {
+    const rows = await this.writer.runAndReadAll(
+      "SELECT body FROM lake_imports WHERE json_exists(body, '$.failures')",
+    );
+    for (const body of rows.getColumnsJS()[0] ?? []) {
+      const { failures, ...record } = JSON.parse(body as string) as ImportRecord & {
+        failures: ImportFailure[];
+      };
+      await this.write(async (c) => {
+        await this.putImport(c, record);
+        for (const [index, entry] of failures.entries()) await putFailure(c, record.id, index, entry);
+      });
+    }
+  }
+
+  private async putImport(c: DuckDBConnection, record: ImportRecord): Promise<void> {
+    await c.run('INSERT OR REPLACE INTO lake_imports VALUES ($1, $2, $3)', [
+      record.id,
+      BigInt(record.createdMs),
+      JSON.stringify(record),
+    ]);
   }
 
   /** Runs `fn` on the writer after every earlier write, inside one transaction. */
@@ -165,10 +207,70 @@ export class DuckDbLakeStore implements LakeStore {
     });
   }
 
+  copyFromLog(
+    store: EventDataStore,
+    filter: LogCopyFilter,
+    progress: (events: number) => ImportRecord,
+  ): Promise<number> {
+    return this.write(async (c) => {
+      const table = lakeTableOf(store.id);
+      // Sequence numbers and times are numbers we hold; accounts, region and category are bound.
+      const where = [`seq > ${filter.afterSeq} AND seq <= ${filter.toSeq}`, 'list_contains($1, account_id)'];
+      const params: DuckDBValue[] = [listValue([...filter.accounts])];
+      if (filter.region !== undefined) {
+        params.push(filter.region);
+        where.push(`region = $${params.length}`);
+      }
+      if (filter.category !== undefined) {
+        params.push(filter.category);
+        where.push(`category = $${params.length}`);
+      }
+      if (filter.startMs !== undefined) where.push(`event_time >= ${Math.trunc(filter.startMs)}`);
+      if (filter.endMs !== undefined && Number.isFinite(filter.endMs))
+        where.push(`event_time < ${Math.trunc(filter.endMs)}`);
+      await c.run(
+        `CREATE OR REPLACE TEMP TABLE lake_copy AS SELECT seq, event_id, event_time, raw FROM events WHERE ${where.join(' AND ')}`,
+        params,
+      );
+      if (filter.selects) {
+        const rows = await c.runAndReadAll('SELECT seq, raw FROM lake_copy');
+        const [seqs = [], raws = []] = rows.getColumnsJS();
+        const rejected = seqs.filter((_, i) => !filter.selects?.(raws[i] as string)) as bigint[];
+        if (rejected.length > 0)
+          await c.run(`DELETE FROM lake_copy WHERE list_contains(${listSql(rejected)}, seq)`);
+      }
+      // Leave out what the store already holds (live ingestion, an earlier copy or import).
+      const span = await c.runAndReadAll('SELECT min(event_time), max(event_time) FROM lake_copy');
+      const [from, to] = (span.getRowsJS()[0] ?? [null, null]) as [bigint | null, bigint | null];
+      let added = 0;
+      if (from !== null && to !== null) {
+        await c.run(
+          `DELETE FROM lake_copy WHERE event_id IN (SELECT eventID FROM ${table} WHERE eventTime BETWEEN ` +
+            `make_timestamp(${from}::BIGINT * 1000 - 1000000) AND make_timestamp(${to}::BIGINT * 1000 + 1000000))`,
+        );
+        const bytes = await c.runAndReadAll('SELECT coalesce(sum(strlen(raw)), 0)::BIGINT FROM lake_copy');
+        added = await this.insertRows(
+          c,
+          store,
+          rowsFromJsonSql('cloudtrail', '(SELECT raw AS json FROM lake_copy)', RECORD_OVERRIDES),
+          () => Number(bytes.getRowsJS()[0]?.[0] ?? 0n),
+        );
+      }
+      await c.run('DROP TABLE lake_copy');
+      await this.putImport(c, progress(added));
+      return added;
+    });
+  }
+
   appendLogFiles(
     store: EventDataStore,
     files: readonly { source: string; text: string }[],
-    options: { scope: string; startMs?: number; endMs?: number },
+    options: {
+      scope: string;
+      startMs?: number;
+      endMs?: number;
+      progress?: (events: number) => ImportRecord;
+    },
   ): Promise<{ events: number; skipped: string[] }> {
     return this.write(async (c) => {
       const done = await c.runAndReadAll(
@@ -177,7 +279,10 @@ export class DuckDbLakeStore implements LakeStore {
       );
       const skipped = new Set((done.getColumnsJS()[0] ?? []).map((v) => v as string));
       const fresh = files.filter((f) => !skipped.has(f.source));
-      if (fresh.length === 0) return { events: 0, skipped: [...skipped] };
+      if (fresh.length === 0) {
+        if (options.progress) await this.putImport(c, options.progress(0));
+        return { events: 0, skipped: [...skipped] };
+      }
       await stage(
         c,
         fresh.map((f) => f.text),
@@ -217,6 +322,7 @@ export class DuckDbLakeStore implements LakeStore {
         marks.endRow();
       }
       marks.closeSync();
+      if (options.progress) await this.putImport(c, options.progress(events));
       return { events, skipped: [...skipped] };
     });
   }
@@ -238,13 +344,26 @@ export class DuckDbLakeStore implements LakeStore {
       return new Set((rows.getColumnsJS()[0] ?? []).map((s) => s as string));
     });
   }
-  saveImport(record: ImportRecord): Promise<void> {
+  saveImport(record: ImportRecord, failure?: { index: number; entry: ImportFailure }): Promise<void> {
     return this.write(async (c) => {
-      await c.run('INSERT OR REPLACE INTO lake_imports VALUES ($1, $2, $3)', [
-        record.id,
-        BigInt(record.createdMs),
-        JSON.stringify(record),
-      ]);
+      await this.putImport(c, record);
+      if (failure) await putFailure(c, record.id, failure.index, failure.entry);
+    });
+  }
+
+  async importFailures(importId: string, offset: number, limit: number): Promise<ImportFailure[]> {
+    return this.db.withConnection(async (c) => {
+      const rows = await c.runAndReadAll(
+        `SELECT location, error_type, error_message, time_ms FROM lake_import_failures
+         WHERE import_id = $1 ORDER BY n LIMIT $2 OFFSET $3`,
+        [importId, limit, offset],
+      );
+      return rows.getRowsJS().map(([location, errorType, errorMessage, timeMs]) => ({
+        location: location as string,
+        errorType: errorType as string,
+        errorMessage: errorMessage as string,
+        timeMs: Number(timeMs),
+      }));
     });
   }
 
@@ -352,6 +471,22 @@ export class DuckDbLakeStore implements LakeStore {
 /** The cursor name of a store's consumer of the event log. */
 export function consumerOf(store: Pick<EventDataStore, 'id'>): string {
   return `lake:${store.id}`;
+}
+
+async function putFailure(
+  c: DuckDBConnection,
+  importId: string,
+  index: number,
+  f: ImportFailure,
+): Promise<void> {
+  await c.run('INSERT OR REPLACE INTO lake_import_failures VALUES ($1, $2, $3, $4, $5, $6)', [
+    importId,
+    index,
+    f.location,
+    f.errorType,
+    f.errorMessage,
+    BigInt(f.timeMs),
+  ]);
 }
 
 function listSql(seqs: readonly bigint[]): string {
