@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { LakeQueryError } from './errors.ts';
 import { INVICTUS_STORE, openLakeFixture, type LakeFixture } from './test-support.ts';
+import { LakeTranslator } from './translate.ts';
 
 const S = INVICTUS_STORE;
 
@@ -137,6 +138,24 @@ describe('hostile statements', () => {
         assert.ok(error.message.length > 10);
         return true;
       });
+    }
+  });
+
+  test('a long-lived translator, cache and all (as the server has), refuses each statement every time', async () => {
+    const translator = await LakeTranslator.open(fx.connection);
+    try {
+      for (let round = 0; round < 2; round++) {
+        for (const statement of hostile(CANARY)) {
+          await assert.rejects(translator.translate(statement, fx.resolve), (error: unknown) => {
+            assert.ok(error instanceof LakeQueryError, `${statement.slice(0, 80)}: ${String(error)}`);
+            assert.equal(error.code, 'InvalidQueryStatementException', statement.slice(0, 80));
+            return true;
+          });
+        }
+      }
+      assert.equal(translator.cachedStatements, 0);
+    } finally {
+      translator.close();
     }
   });
 
