@@ -22,13 +22,7 @@ import type { ObjectStore } from '../objects/object-store.ts';
 import type { EventStore } from '../store/index.ts';
 import type { Caller, EventDataStoreRegistry } from './event-data-store-registry.ts';
 import type { EventDataStore } from './event-data-store.ts';
-import {
-  lakeConsumer,
-  recordSelection,
-  storeAccounts,
-  takesAllManagementEvents,
-  type LakeIngestionDeps,
-} from './lake-ingestion.ts';
+import { lakeConsumer, logFilterOf, type LakeIngestionDeps } from './lake-ingestion.ts';
 import type { ImportFailure, ImportRecord, ImportStatus, LakeStore } from './lake-store.ts';
 
 const gunzip = promisify(gunzipCallback);
@@ -499,13 +493,7 @@ export class ImportService {
     // Events older than the store keeps would only be removed by its next retention pass.
     const startMs = Math.max(record.startEventTimeMs ?? 0, this.deps.now() - store.retentionPeriod * DAY_MS);
     const endMs = record.endEventTimeMs ?? Number.POSITIVE_INFINITY;
-    const filter = {
-      accounts: [...storeAccounts(store, organizationAccounts)],
-      ...(store.multiRegionEnabled ? {} : { region: store.region }),
-      startMs,
-      endMs,
-      ...(takesAllManagementEvents(store) ? { category: 'Management' } : { selects: recordSelection(store) }),
-    };
+    const filter = { ...logFilterOf(store, organizationAccounts), startMs, endMs };
     while (cursor < toSeq) {
       if (this.stopping.has(id)) return;
       const last = cursor + HISTORY_BATCH_SEQS < toSeq ? cursor + HISTORY_BATCH_SEQS : toSeq;

@@ -1,16 +1,18 @@
 /**
  * Live ingestion: each CloudTrail-category event data store that is ingesting is a consumer of the
- * event log. A round reads the events after the store's cursor, keeps those in the store's scope
- * (its account, or its organization; its region, or all regions) that its advanced selectors
- * select, and adds them to the store in the same transaction that moves the cursor: a crash
- * repeats nothing and loses nothing. Retention and the end of pending deletions run here too.
+ * event log. A round adds the events after the store's cursor that are in the store's scope (its
+ * account, or its organization; its region, or all regions) and that its advanced selectors
+ * select — filtered inside DuckDB, without reading the events into JavaScript unless selectors
+ * need each record — in the same transaction that moves the cursor: a crash repeats nothing and
+ * loses nothing. Retention and the end of pending deletions run here too.
  */
 import type { Logger } from 'pino';
 import type { CloudTrailRecord } from '../events/index.ts';
-import type { EventStore, StoredEvent } from '../store/index.ts';
+import type { EventStore } from '../store/index.ts';
 import { compileAdvancedEventSelectors } from '../trails/advanced-event-selectors.ts';
 import type { EventDataStore } from './event-data-store.ts';
 import type { EventDataStoreRegistry } from './event-data-store-registry.ts';
+import type { LogCopyFilter } from './lake-store.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -25,13 +27,15 @@ export interface LakeIngestionDeps {
 
 export interface LakeIngestionOptions {
   pollMs: number;
+  /** Sequence numbers of the log a store takes in one transaction. */
   maxEventsPerRound: number;
   retentionEveryMs: number;
 }
 
 export const DEFAULT_LAKE_INGESTION_OPTIONS: LakeIngestionOptions = {
   pollMs: 1000,
-  maxEventsPerRound: 10_000,
+  // Over a DuckDB row group (122,880 rows), so a backlog is written to the file directly, not the WAL.
+  maxEventsPerRound: 131_072,
   retentionEveryMs: 3_600_000,
 };
 
@@ -47,13 +51,20 @@ export function storeAccounts(
   return (store.organizationEnabled && organizationAccounts(store.accountId)) || new Set([store.accountId]);
 }
 
-/** Whether an event of the log is in the store's scope: its account (or organization) and region(s). */
-export function storeScope(
+/**
+ * What a store takes of the log, as the lake store filters it: its accounts and region(s) and, for
+ * the common store of all management events, the category alone; other selectors decide on each
+ * record's text.
+ */
+export function logFilterOf(
   store: EventDataStore,
   organizationAccounts: LakeIngestionDeps['organizationAccounts'],
-): (e: Pick<StoredEvent, 'accountId' | 'region'>) => boolean {
-  const accounts = storeAccounts(store, organizationAccounts);
-  return (e) => accounts.has(e.accountId) && (store.multiRegionEnabled || e.region === store.region);
+): Omit<LogCopyFilter, 'afterSeq' | 'toSeq'> {
+  return {
+    accounts: [...storeAccounts(store, organizationAccounts)],
+    ...(store.multiRegionEnabled ? {} : { region: store.region }),
+    ...(takesAllManagementEvents(store) ? { category: 'Management' } : { selects: recordSelection(store) }),
+  };
 }
 
 /**
@@ -83,13 +94,6 @@ export function recordSelection(store: EventDataStore): (raw: string) => boolean
       return false;
     }
   };
-}
-
-/** Whether the store's advanced event selectors select an event of the log. */
-export function storeSelection(store: EventDataStore): (e: StoredEvent) => boolean {
-  if (takesAllManagementEvents(store)) return (e) => e.category === 'Management';
-  const selects = recordSelection(store);
-  return (e) => selects(e.raw);
 }
 
 export class LakeIngestion {
@@ -164,20 +168,16 @@ export class LakeIngestion {
       return;
     }
     let cursor: bigint = saved;
-    const inScope = storeScope(store, this.deps.organizationAccounts);
-    const selected = storeSelection(store);
+    const filter = logFilterOf(store, this.deps.organizationAccounts);
+    const round = BigInt(this.options.maxEventsPerRound);
     while (cursor < events.lastSeq() && !this.stopped) {
-      const batch = await events.readAfter(cursor, this.options.maxEventsPerRound);
-      if (batch.length === 0) break;
-      const last: bigint = batch[batch.length - 1]?.seq ?? cursor;
-      const chosen = batch.filter((e) => inScope(e) && selected(e));
-      const seqs = chosen.map((e) => e.seq);
-      const bytes = chosen.reduce((n, e) => n + e.raw.length, 0);
+      const head = events.lastSeq();
+      const toSeq = cursor + round < head ? cursor + round : head;
       // The store may have been changed or deleted meanwhile: ingest only while it still is as read.
       const current = registry.all().find((s) => s.arn === store.arn);
       if (!current || current !== store) return;
-      await registry.lake.ingestFromLog(store, consumer, seqs, last, bytes);
-      cursor = last;
+      await registry.lake.ingestFromLog(store, consumer, { ...filter, afterSeq: cursor, toSeq });
+      cursor = toSeq;
     }
   }
 

@@ -70,7 +70,7 @@ export interface ImportRecord {
   history?: { toSeq: string; doneSeq: string };
 }
 
-/** Which events of the log an Event history import copies in one batch. */
+/** Which events of the log live ingestion or an Event history import adds in one batch. */
 export interface LogCopyFilter {
   afterSeq: bigint;
   toSeq: bigint;
@@ -105,17 +105,10 @@ export interface LakeStore {
   dropStore(store: EventDataStore): Promise<void>;
 
   /**
-   * Adds the events of the log with sequence numbers `seqs` (all in (afterSeq, toSeq]) to the
-   * store and moves its consumer cursor to `toSeq`, in one transaction.
+   * Adds the events of the log with sequence numbers in (afterSeq, toSeq] that `filter` takes to
+   * the store and moves its consumer cursor to toSeq, in one transaction. Returns how many.
    */
-  ingestFromLog(
-    store: EventDataStore,
-    consumer: string,
-    seqs: readonly bigint[],
-    toSeq: bigint,
-    /** The JSON size of those events, for query statistics. */
-    bytes?: number,
-  ): Promise<void>;
+  ingestFromLog(store: EventDataStore, consumer: string, filter: LogCopyFilter): Promise<number>;
   /**
    * Copies the events of the log with sequence numbers in (afterSeq, toSeq] that `filter` takes
    * into the store, leaving out any whose eventID the store already holds, in one transaction with

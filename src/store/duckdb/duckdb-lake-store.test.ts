@@ -146,6 +146,49 @@ describe('DuckDbLakeStore.copyFromLog', () => {
   });
 });
 
+describe('DuckDbLakeStore.ingestFromLog', () => {
+  it('adds what the filter takes and moves the consumer cursor in the same transaction', async () => {
+    await withDatabase(async (db) => {
+      const events = await DuckDbEventStore.open(db);
+      const lake = await DuckDbLakeStore.open(db);
+      const records = Array.from({ length: 30 }, (_, i) => record(i < 20 ? ACCOUNT : OTHER, 'us-east-1', i));
+      const parsed = parseRecordBatch(Buffer.from(JSON.stringify({ Records: records })), {
+        eventID: randomUUID,
+        awsRegion: 'us-east-1',
+        recipientAccountId: ACCOUNT,
+      });
+      await events.append(parsed.flatMap((r) => (r.ok ? [r.event] : [])));
+      const target = store();
+      await lake.saveStore(target);
+      const writes = (raw: string): boolean => (JSON.parse(raw) as { readOnly: boolean }).readOnly === false;
+
+      // Two rounds: sequence numbers 1-10, then 11-30.
+      let added = await lake.ingestFromLog(target, 'lake:t', {
+        afterSeq: 0n,
+        toSeq: 10n,
+        accounts: [ACCOUNT],
+        selects: writes,
+      });
+      assert.equal(await events.getCursor('lake:t'), 10n);
+      added += await lake.ingestFromLog(target, 'lake:t', {
+        afterSeq: 10n,
+        toSeq: 30n,
+        accounts: [ACCOUNT],
+        selects: writes,
+      });
+      assert.equal(await events.getCursor('lake:t'), 30n);
+      const expected = records
+        .slice(0, 20)
+        .filter((r) => r.readOnly === false)
+        .map((r) => r.eventID as string)
+        .sort();
+      assert.equal(added, expected.length);
+      assert.deepEqual(await eventIdsOf(db, target), expected);
+      lake.close();
+    });
+  });
+});
+
 describe('DuckDbLakeStore import failures', () => {
   it('keeps failures apart from the record, and moves those of older records out on open', async () => {
     await withDatabase(async (db, path) => {

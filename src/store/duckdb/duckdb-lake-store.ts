@@ -183,27 +183,15 @@ export class DuckDbLakeStore implements LakeStore {
     );
   }
 
-  ingestFromLog(
-    store: EventDataStore,
-    consumer: string,
-    seqs: readonly bigint[],
-    toSeq: bigint,
-    bytes = 0,
-  ): Promise<void> {
+  ingestFromLog(store: EventDataStore, consumer: string, filter: LogCopyFilter): Promise<number> {
     return this.write(async (c) => {
-      if (seqs.length > 0) {
-        const lo = seqs.reduce((a, b) => (a < b ? a : b));
-        // Sequence numbers come from the log itself (UBIGINTs), safe to inline as range bounds.
-        const source =
-          `(SELECT raw AS json FROM events WHERE seq BETWEEN ${lo} AND ${toSeq} ` +
-          `AND seq IN (SELECT unnest(${listSql(seqs)})))`;
-        await this.insertRows(c, store, rowsFromJsonSql('cloudtrail', source, RECORD_OVERRIDES), () => bytes);
-      }
+      const added = await this.insertFromLog(c, store, filter, { leaveOutHeld: false });
       await c.run(
         `INSERT INTO cursors VALUES ($1, $2, $3, NULL)
          ON CONFLICT (consumer) DO UPDATE SET seq = excluded.seq, updated_at = excluded.updated_at, planned = NULL`,
-        [consumer, toSeq, BigInt(Date.now())],
+        [consumer, filter.toSeq, BigInt(Date.now())],
       );
+      return added;
     });
   }
 
@@ -213,25 +201,43 @@ export class DuckDbLakeStore implements LakeStore {
     progress: (events: number) => ImportRecord,
   ): Promise<number> {
     return this.write(async (c) => {
-      const table = lakeTableOf(store.id);
-      // Sequence numbers and times are numbers we hold; accounts, region and category are bound.
-      const where = [`seq > ${filter.afterSeq} AND seq <= ${filter.toSeq}`, 'list_contains($1, account_id)'];
-      const params: DuckDBValue[] = [listValue([...filter.accounts])];
-      if (filter.region !== undefined) {
-        params.push(filter.region);
-        where.push(`region = $${params.length}`);
-      }
-      if (filter.category !== undefined) {
-        params.push(filter.category);
-        where.push(`category = $${params.length}`);
-      }
-      if (filter.startMs !== undefined) where.push(`event_time >= ${Math.trunc(filter.startMs)}`);
-      if (filter.endMs !== undefined && Number.isFinite(filter.endMs))
-        where.push(`event_time < ${Math.trunc(filter.endMs)}`);
-      await c.run(
-        `CREATE OR REPLACE TEMP TABLE lake_copy AS SELECT seq, event_id, event_time, raw FROM events WHERE ${where.join(' AND ')}`,
-        params,
-      );
+      const added = await this.insertFromLog(c, store, filter, { leaveOutHeld: true });
+      await this.putImport(c, progress(added));
+      return added;
+    });
+  }
+
+  /**
+   * Adds the events of the log that `filter` takes to the store, leaving out (when asked) any whose
+   * eventID the store already holds; returns how many. Runs inside the caller's transaction.
+   */
+  private async insertFromLog(
+    c: DuckDBConnection,
+    store: EventDataStore,
+    filter: LogCopyFilter,
+    options: { leaveOutHeld: boolean },
+  ): Promise<number> {
+    if (filter.toSeq <= filter.afterSeq || filter.accounts.length === 0) return 0;
+    const table = lakeTableOf(store.id);
+    // Sequence numbers and times are numbers we hold; accounts, region and category are bound.
+    const where = [`seq > ${filter.afterSeq} AND seq <= ${filter.toSeq}`, 'list_contains($1, account_id)'];
+    const params: DuckDBValue[] = [listValue([...filter.accounts])];
+    if (filter.region !== undefined) {
+      params.push(filter.region);
+      where.push(`region = $${params.length}`);
+    }
+    if (filter.category !== undefined) {
+      params.push(filter.category);
+      where.push(`category = $${params.length}`);
+    }
+    if (filter.startMs !== undefined) where.push(`event_time >= ${Math.trunc(filter.startMs)}`);
+    if (filter.endMs !== undefined && Number.isFinite(filter.endMs))
+      where.push(`event_time < ${Math.trunc(filter.endMs)}`);
+    await c.run(
+      `CREATE OR REPLACE TEMP TABLE lake_copy AS SELECT seq, event_id, event_time, raw FROM events WHERE ${where.join(' AND ')}`,
+      params,
+    );
+    try {
       if (filter.selects) {
         const rows = await c.runAndReadAll('SELECT seq, raw FROM lake_copy');
         const [seqs = [], raws = []] = rows.getColumnsJS();
@@ -239,27 +245,26 @@ export class DuckDbLakeStore implements LakeStore {
         if (rejected.length > 0)
           await c.run(`DELETE FROM lake_copy WHERE list_contains(${listSql(rejected)}, seq)`);
       }
-      // Leave out what the store already holds (live ingestion, an earlier copy or import).
       const span = await c.runAndReadAll('SELECT min(event_time), max(event_time) FROM lake_copy');
       const [from, to] = (span.getRowsJS()[0] ?? [null, null]) as [bigint | null, bigint | null];
-      let added = 0;
-      if (from !== null && to !== null) {
+      if (from === null || to === null) return 0;
+      if (options.leaveOutHeld) {
+        // eventTime has whole seconds: a second either side of the batch's span covers them.
         await c.run(
           `DELETE FROM lake_copy WHERE event_id IN (SELECT eventID FROM ${table} WHERE eventTime BETWEEN ` +
             `make_timestamp(${from}::BIGINT * 1000 - 1000000) AND make_timestamp(${to}::BIGINT * 1000 + 1000000))`,
         );
-        const bytes = await c.runAndReadAll('SELECT coalesce(sum(strlen(raw)), 0)::BIGINT FROM lake_copy');
-        added = await this.insertRows(
-          c,
-          store,
-          rowsFromJsonSql('cloudtrail', '(SELECT raw AS json FROM lake_copy)', RECORD_OVERRIDES),
-          () => Number(bytes.getRowsJS()[0]?.[0] ?? 0n),
-        );
       }
-      await c.run('DROP TABLE lake_copy');
-      await this.putImport(c, progress(added));
-      return added;
-    });
+      const bytes = await c.runAndReadAll('SELECT coalesce(sum(strlen(raw)), 0)::BIGINT FROM lake_copy');
+      return await this.insertRows(
+        c,
+        store,
+        rowsFromJsonSql('cloudtrail', '(SELECT raw AS json FROM lake_copy ORDER BY seq)', RECORD_OVERRIDES),
+        () => Number(bytes.getRowsJS()[0]?.[0] ?? 0n),
+      );
+    } finally {
+      await c.run('DROP TABLE IF EXISTS lake_copy');
+    }
   }
 
   appendLogFiles(
