@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 const ioModules = ['node:fs', 'node:fs/promises', 'node:net', 'node:http', 'node:https', 'node:child_process', '@duckdb/node-api', '@aws-sdk/*'];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.opentrail/**', 'bin/**'] },
+  { ignores: ['node_modules/**', '.opentrail/**', 'bin/**', 'tmp/**'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
