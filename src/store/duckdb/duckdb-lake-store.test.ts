@@ -72,6 +72,15 @@ function record(account: string, region: string, i: number): Record<string, unkn
   };
 }
 
+async function appendRecords(events: DuckDbEventStore, records: Record<string, unknown>[]): Promise<void> {
+  const parsed = parseRecordBatch(Buffer.from(JSON.stringify({ Records: records })), {
+    eventID: randomUUID,
+    awsRegion: 'us-east-1',
+    recipientAccountId: ACCOUNT,
+  });
+  await events.append(parsed.flatMap((r) => (r.ok ? [r.event] : [])));
+}
+
 async function withDatabase(fn: (db: DuckDbDatabase, path: string) => Promise<void>): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'opentrail-lake-store-'));
   try {
@@ -97,12 +106,7 @@ describe('DuckDbLakeStore.copyFromLog', () => {
         ...Array.from({ length: 20 }, (_, i) => record(ACCOUNT, i < 15 ? 'us-east-1' : 'eu-west-1', i)),
         ...Array.from({ length: 5 }, (_, i) => record(OTHER, 'us-east-1', i)),
       ];
-      const parsed = parseRecordBatch(Buffer.from(JSON.stringify({ Records: records })), {
-        eventID: randomUUID,
-        awsRegion: 'us-east-1',
-        recipientAccountId: ACCOUNT,
-      });
-      await events.append(parsed.flatMap((r) => (r.ok ? [r.event] : [])));
+      await appendRecords(events, records);
       const target = store();
       await lake.saveStore(target);
 
@@ -152,12 +156,7 @@ describe('DuckDbLakeStore.ingestFromLog', () => {
       const events = await DuckDbEventStore.open(db);
       const lake = await DuckDbLakeStore.open(db);
       const records = Array.from({ length: 30 }, (_, i) => record(i < 20 ? ACCOUNT : OTHER, 'us-east-1', i));
-      const parsed = parseRecordBatch(Buffer.from(JSON.stringify({ Records: records })), {
-        eventID: randomUUID,
-        awsRegion: 'us-east-1',
-        recipientAccountId: ACCOUNT,
-      });
-      await events.append(parsed.flatMap((r) => (r.ok ? [r.event] : [])));
+      await appendRecords(events, records);
       const target = store();
       await lake.saveStore(target);
       const writes = (raw: string): boolean => (JSON.parse(raw) as { readOnly: boolean }).readOnly === false;
