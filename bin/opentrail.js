@@ -7,8 +7,9 @@
 // through tsx, 0.12 s from a bundle). So they run from a bundle of src/cli that esbuild (the one
 // tsx itself uses) writes under node_modules/.cache/opentrail on first use, and writes again
 // whenever a file under src/ changes size or modification time. Packages stay outside the bundle
-// and load from node_modules as before. OPENTRAIL_TSX=1, or a bundle that cannot be written,
-// means tsx for every command.
+// and load from node_modules as before. `validate` has a bundle of its own (cli/validate-main.ts):
+// it then loads neither the CloudTrail SDK nor the other commands' packages. OPENTRAIL_TSX=1, or a
+// bundle that cannot be written, means tsx for every command.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -21,6 +22,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ENTRY = join(ROOT, 'src', 'cli', 'main.ts');
+const VALIDATE_ENTRY = join(ROOT, 'src', 'cli', 'validate-main.ts');
 /** The server, which cli/main.ts imports for `serve` only; it stays out of the bundle. */
 const SERVER = join(ROOT, 'src', 'main.ts');
 const CACHE = join(ROOT, 'node_modules', '.cache', 'opentrail');
@@ -54,12 +56,12 @@ function sourceFingerprint() {
   return hash.digest('hex').slice(0, 16);
 }
 
-function buildBundle(path) {
+function buildBundle(entry, path) {
   // esbuild as tsx resolves it: the version tsx was installed with.
   const requireFromTsx = createRequire(createRequire(import.meta.url).resolve('tsx/esm/api'));
   const esbuild = requireFromTsx('esbuild');
   const result = esbuild.buildSync({
-    entryPoints: [ENTRY],
+    entryPoints: [entry],
     bundle: true,
     packages: 'external',
     external: [SERVER],
@@ -80,10 +82,10 @@ function buildBundle(path) {
   for (const file of files) renameSync(file.path + suffix, file.path);
 }
 
-function removeStaleBundles(current) {
+function removeStaleBundles(fingerprint) {
   const now = Date.now();
   for (const name of readdirSync(CACHE)) {
-    if (!name.startsWith('cli-') || name.startsWith(current)) continue;
+    if (!/^(cli|validate)-/.test(name) || name.includes(fingerprint)) continue;
     const path = join(CACHE, name);
     try {
       if (now - statSync(path).mtimeMs > STALE_MS) rmSync(path, { force: true });
@@ -93,24 +95,34 @@ function removeStaleBundles(current) {
   }
 }
 
-/** The bundle for the current sources, built if need be; undefined when it cannot be. */
-function currentBundle() {
+/** Each command's bundle, by the name its file starts with. */
+const BUNDLES = { cli: ENTRY, validate: VALIDATE_ENTRY };
+
+/**
+ * The `kind` bundle for the current sources, undefined when it cannot be built. A missing one is
+ * built with the others, so that one warm-up run (`opentrail --help`) serves every command.
+ */
+function currentBundle(kind) {
   try {
-    const name = `cli-${sourceFingerprint()}`;
-    const path = join(CACHE, `${name}.mjs`);
+    const fingerprint = sourceFingerprint();
+    const pathOf = (k) => join(CACHE, `${k}-${fingerprint}.mjs`);
     try {
-      statSync(path);
+      statSync(pathOf(kind));
     } catch {
-      buildBundle(path);
-      removeStaleBundles(name);
+      for (const [k, entry] of Object.entries(BUNDLES)) buildBundle(entry, pathOf(k));
+      removeStaleBundles(fingerprint);
     }
-    return path;
+    return pathOf(kind);
   } catch {
     return undefined;
   }
 }
 
-const bundle = process.argv[2] === 'serve' || process.env.OPENTRAIL_TSX ? undefined : currentBundle();
+const command = process.argv[2];
+const bundle =
+  command === 'serve' || process.env.OPENTRAIL_TSX
+    ? undefined
+    : currentBundle(command === 'validate' ? 'validate' : 'cli');
 if (bundle) {
   // cli/main.ts imports the server only for `serve`, which never comes here.
   await import(pathToFileURL(bundle).href);

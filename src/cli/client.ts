@@ -2,39 +2,19 @@
  * How CLI commands reach the running server: over its API (the database has one writer), with
  * credentials from `<data-dir>/credentials` (profile opentrail) or the standard AWS chain.
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
-import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { parse as parseIni } from 'ini';
 import type { RecordResponse } from '../api/index.ts';
+import { resolveCredentials, type Credentials } from './credentials.ts';
+
+export { resolveCredentials, type Credentials } from './credentials.ts';
 
 export interface ClientOptions {
   endpointUrl: string;
   dataDir: string;
   region: string;
-}
-
-export interface Credentials {
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken?: string;
-}
-
-export async function resolveCredentials(dataDir: string): Promise<Credentials> {
-  try {
-    const text = await readFile(join(dataDir, 'credentials'), 'utf8');
-    const profile = (parseIni(text) as Record<string, Record<string, string> | undefined>).opentrail;
-    if (profile?.aws_access_key_id && profile.aws_secret_access_key) {
-      return { accessKeyId: profile.aws_access_key_id, secretAccessKey: profile.aws_secret_access_key };
-    }
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-  return defaultProvider()();
 }
 
 export async function cloudTrailClient(options: ClientOptions): Promise<CloudTrailClient> {

@@ -1,21 +1,36 @@
 /**
  * Where `opentrail validate` reads from: buckets under `<data-dir>/buckets` when the bucket is
- * there, S3 (AWS or an S3-compatible endpoint) otherwise; public keys from CloudTrail's
- * ListPublicKeys (OpenTrail or AWS).
+ * there, S3 (AWS or an S3-compatible endpoint) otherwise; trails and public keys from CloudTrail
+ * (OpenTrail or AWS).
  */
+import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
-import { ListPublicKeysCommand, type CloudTrailClient } from '@aws-sdk/client-cloudtrail';
+import type * as CloudTrailSdk from '@aws-sdk/client-cloudtrail';
+import type { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { DigestPublicKey, PublicKeySource, TrailObject, TrailObjectReader } from '../integrity/index.ts';
+import {
+  digestLogFile,
+  parsePublicKeyList,
+  type DigestPublicKey,
+  type LogFileDigest,
+  type PublicKeySource,
+  type TrailObject,
+  type TrailObjectReader,
+} from '../integrity/index.ts';
 import {
   LocalDirObjectStore,
   ObjectStoreError,
   S3ObjectStore,
   bucketNameProblem,
   loadS3Sdk,
+  signRequestV4,
   type ObjectStore,
+  type SigningCredentials,
 } from '../objects/index.ts';
+import type { LogDigestPool } from './log-digest-pool.ts';
 
 export interface BucketReaderOptions {
   /** `<data-dir>/buckets`. */
@@ -24,6 +39,8 @@ export interface BucketReaderOptions {
   region: string;
   /** An S3-compatible server for buckets that are not local. */
   s3Endpoint?: string | undefined;
+  /** Worker threads that read and hash the log files of local buckets. */
+  pool?: LogDigestPool | undefined;
 }
 
 export class BucketReader implements TrailObjectReader {
@@ -89,6 +106,17 @@ export class BucketReader implements TrailObjectReader {
     }
   }
 
+  async digestLogFile(bucket: string, key: string): Promise<LogFileDigest> {
+    const store = await this.storeFor(bucket);
+    const pool = this.options.pool;
+    if (pool && store instanceof LocalDirObjectStore) {
+      const path = store.filePathOf(key);
+      // A key the local store cannot hold is not there (as getBody says).
+      return path === undefined ? { kind: 'missing' } : pool.digest(path);
+    }
+    return digestLogFile(await this.getBody(bucket, key));
+  }
+
   async *list(bucket: string, prefix: string): AsyncIterable<string> {
     const store = await this.storeFor(bucket);
     yield* store.listKeys(prefix);
@@ -99,17 +127,243 @@ export class BucketReader implements TrailObjectReader {
   }
 }
 
-/** ListPublicKeys, paged, through a CloudTrail client per region. */
-export class CloudTrailPublicKeySource implements PublicKeySource {
-  constructor(private readonly clientFor: (region: string) => CloudTrailClient) {}
+/** What validation needs to know of a trail: DescribeTrails' answer. */
+export interface TrailDescription {
+  s3BucketName?: string | undefined;
+  s3KeyPrefix?: string | undefined;
+  isOrganizationTrail: boolean;
+}
+
+/** The CloudTrail calls validation makes, each sent to the region given. */
+export interface TrailApi extends PublicKeySource {
+  /** DescribeTrails of one trail (shadow trails included), or undefined when there is none. */
+  describeTrail(region: string, trailArn: string): Promise<TrailDescription | undefined>;
+  /** GetTrailStatus' LatestDigestDeliveryTime. */
+  latestDigestDeliveryMs(region: string, trailArn: string): Promise<number | undefined>;
+  close(): void;
+}
+
+/** A CloudTrail error answer, named by its code as the AWS SDK names them. */
+export class CloudTrailApiError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly statusCode: number,
+  ) {
+    super(message);
+    this.name = code;
+  }
+}
+
+const TARGET_PREFIX = 'com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.';
+const MAX_ATTEMPTS = 3;
+
+function readAll(response: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    response.on('data', (chunk: Buffer) => chunks.push(chunk));
+    response.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    response.on('error', reject);
+  });
+}
+
+/**
+ * CloudTrail's JSON 1.1 protocol over node:http, SigV4-signed: the three calls validation makes of
+ * an OpenTrail server. Loading the SDK's CloudTrail client takes ~80 ms, longer than validating a
+ * local trail of 2,000 log files; AWS itself is reached through the SDK (SdkTrailApi).
+ */
+export class JsonTrailApi implements TrailApi {
+  private readonly url: URL;
+  private readonly agent: HttpAgent;
+
+  constructor(
+    endpointUrl: string,
+    private readonly credentials: SigningCredentials,
+  ) {
+    this.url = new URL(endpointUrl);
+    if (this.url.protocol !== 'http:' && this.url.protocol !== 'https:')
+      throw new Error(`endpoint must be an http or https URL: ${endpointUrl}`);
+    this.agent =
+      this.url.protocol === 'https:'
+        ? new HttpsAgent({ keepAlive: true })
+        : new HttpAgent({ keepAlive: true });
+  }
+
+  private async call(region: string, operation: string, input: object): Promise<unknown> {
+    const body = JSON.stringify(input);
+    const path = this.url.pathname || '/';
+    for (let attempt = 1; ; attempt++) {
+      const headers = signRequestV4(
+        {
+          method: 'POST',
+          path,
+          headers: {
+            host: this.url.host,
+            'content-type': 'application/x-amz-json-1.1',
+            'x-amz-target': TARGET_PREFIX + operation,
+          },
+          payloadHash: createHash('sha256').update(body).digest('hex'),
+        },
+        { credentials: this.credentials, region, service: 'cloudtrail', nowMs: Date.now() },
+      );
+      let status: number;
+      let text: string;
+      try {
+        ({ status, text } = await this.post(path, headers, body));
+      } catch (error) {
+        if (attempt < MAX_ATTEMPTS) continue;
+        throw error;
+      }
+      if (status >= 200 && status < 300) return JSON.parse(text) as unknown;
+      let code = `HTTP ${status}`;
+      let message = text;
+      try {
+        const answer = JSON.parse(text) as { __type?: unknown; message?: unknown; Message?: unknown };
+        // `__type` may carry a namespace: `com.amazonaws...#TrailNotFoundException`.
+        if (typeof answer.__type === 'string') code = answer.__type.slice(answer.__type.lastIndexOf('#') + 1);
+        const said = answer.message ?? answer.Message;
+        if (typeof said === 'string') message = said;
+      } catch {
+        // not JSON: report the text as it came
+      }
+      if ((status >= 500 || code === 'ThrottlingException') && attempt < MAX_ATTEMPTS) {
+        await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
+        continue;
+      }
+      throw new CloudTrailApiError(code, message, status);
+    }
+  }
+
+  private post(
+    path: string,
+    headers: Record<string, string>,
+    body: string,
+  ): Promise<{ status: number; text: string }> {
+    const send = this.url.protocol === 'https:' ? httpsRequest : httpRequest;
+    return new Promise((resolve, reject) => {
+      const request = send(
+        {
+          protocol: this.url.protocol,
+          hostname: this.url.hostname,
+          port: this.url.port || undefined,
+          method: 'POST',
+          path,
+          headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+          agent: this.agent,
+        },
+        (response) => {
+          readAll(response).then((text) => resolve({ status: response.statusCode ?? 0, text }), reject);
+        },
+      );
+      request.on('error', reject);
+      request.end(body);
+    });
+  }
+
+  async describeTrail(region: string, trailArn: string): Promise<TrailDescription | undefined> {
+    const out = (await this.call(region, 'DescribeTrails', {
+      trailNameList: [trailArn],
+      includeShadowTrails: true,
+    })) as {
+      trailList?: {
+        TrailARN?: string;
+        S3BucketName?: string;
+        S3KeyPrefix?: string;
+        IsOrganizationTrail?: boolean;
+      }[];
+    };
+    const trail = out.trailList?.find((t) => t.TrailARN === trailArn);
+    return trail
+      ? {
+          s3BucketName: trail.S3BucketName,
+          s3KeyPrefix: trail.S3KeyPrefix,
+          isOrganizationTrail: trail.IsOrganizationTrail === true,
+        }
+      : undefined;
+  }
+
+  async latestDigestDeliveryMs(region: string, trailArn: string): Promise<number | undefined> {
+    const out = (await this.call(region, 'GetTrailStatus', { Name: trailArn })) as {
+      LatestDigestDeliveryTime?: unknown;
+    };
+    // JSON 1.1 timestamps are epoch seconds.
+    const seconds = out.LatestDigestDeliveryTime;
+    return typeof seconds === 'number' ? Math.round(seconds * 1000) : undefined;
+  }
 
   async publicKeys(region: string, startMs: number, endMs: number): Promise<readonly DigestPublicKey[]> {
-    const client = this.clientFor(region);
+    const keys: DigestPublicKey[] = [];
+    let token: string | undefined;
+    do {
+      const page = (await this.call(region, 'ListPublicKeys', {
+        StartTime: startMs / 1000,
+        EndTime: endMs / 1000,
+        ...(token ? { NextToken: token } : {}),
+      })) as { PublicKeyList?: unknown; NextToken?: unknown };
+      keys.push(...parsePublicKeyList(JSON.stringify({ PublicKeyList: page.PublicKeyList ?? [] })));
+      token = typeof page.NextToken === 'string' && page.NextToken !== '' ? page.NextToken : undefined;
+    } while (token);
+    return keys;
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+/** AWS CloudTrail through the AWS SDK (endpoints, the credential chain, retries), a client per region. */
+export class SdkTrailApi implements TrailApi {
+  private readonly clients = new Map<string, CloudTrailClient>();
+
+  private constructor(
+    private readonly sdk: typeof CloudTrailSdk,
+    private readonly endpoint: string | undefined,
+  ) {}
+
+  /** `endpoint`: an AWS endpoint URL, or undefined for the region's own. */
+  static async create(endpoint: string | undefined): Promise<SdkTrailApi> {
+    return new SdkTrailApi(await import('@aws-sdk/client-cloudtrail'), endpoint);
+  }
+
+  private client(region: string): CloudTrailClient {
+    let client = this.clients.get(region);
+    if (!client) {
+      client = new this.sdk.CloudTrailClient({
+        region,
+        ...(this.endpoint ? { endpoint: this.endpoint } : {}),
+        maxAttempts: MAX_ATTEMPTS,
+      });
+      this.clients.set(region, client);
+    }
+    return client;
+  }
+
+  async describeTrail(region: string, trailArn: string): Promise<TrailDescription | undefined> {
+    const out = await this.client(region).send(
+      new this.sdk.DescribeTrailsCommand({ trailNameList: [trailArn], includeShadowTrails: true }),
+    );
+    const trail = out.trailList?.find((t) => t.TrailARN === trailArn);
+    return trail
+      ? {
+          s3BucketName: trail.S3BucketName,
+          s3KeyPrefix: trail.S3KeyPrefix,
+          isOrganizationTrail: trail.IsOrganizationTrail === true,
+        }
+      : undefined;
+  }
+
+  async latestDigestDeliveryMs(region: string, trailArn: string): Promise<number | undefined> {
+    const status = await this.client(region).send(new this.sdk.GetTrailStatusCommand({ Name: trailArn }));
+    return status.LatestDigestDeliveryTime?.getTime();
+  }
+
+  async publicKeys(region: string, startMs: number, endMs: number): Promise<readonly DigestPublicKey[]> {
+    const client = this.client(region);
     const keys: DigestPublicKey[] = [];
     let token: string | undefined;
     do {
       const page = await client.send(
-        new ListPublicKeysCommand({
+        new this.sdk.ListPublicKeysCommand({
           StartTime: new Date(startMs),
           EndTime: new Date(endMs),
           ...(token ? { NextToken: token } : {}),
@@ -121,5 +375,32 @@ export class CloudTrailPublicKeySource implements PublicKeySource {
       token = page.NextToken;
     } while (token);
     return keys;
+  }
+
+  close(): void {
+    for (const client of this.clients.values()) client.destroy();
+  }
+}
+
+/**
+ * Public keys asked for before validation needs them, so the call overlaps the others: a later
+ * request for the same region and times is answered by it, any other goes to the source.
+ */
+export class PrefetchedPublicKeys implements PublicKeySource {
+  private readonly early: Promise<readonly DigestPublicKey[]>;
+
+  constructor(
+    private readonly source: PublicKeySource,
+    private readonly request: { region: string; startMs: number; endMs: number },
+  ) {
+    this.early = source.publicKeys(request.region, request.startMs, request.endMs);
+    // Awaited when asked for; a failure before then must not count as unhandled.
+    this.early.catch(() => undefined);
+  }
+
+  publicKeys(region: string, startMs: number, endMs: number): Promise<readonly DigestPublicKey[]> {
+    const r = this.request;
+    if (region === r.region && startMs === r.startMs && endMs === r.endMs) return this.early;
+    return this.source.publicKeys(region, startMs, endMs);
   }
 }

@@ -2,6 +2,7 @@ export * from './digest-file.ts';
 export * from './signing-keys.ts';
 export * from './checkpoint.ts';
 export * from './gzip-member.ts';
+export * from './log-file-digest.ts';
 export * from './public-key-list.ts';
 export * from './trail-layout.ts';
 export * from './trail-objects.ts';

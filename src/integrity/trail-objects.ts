@@ -2,6 +2,7 @@
  * The two ports log file validation reads through, so the same validator checks embedded local
  * buckets, S3-compatible buckets and AWS S3, with keys from OpenTrail, AWS or a file.
  */
+import type { LogFileDigest } from './log-file-digest.ts';
 
 export interface TrailObject {
   body: Uint8Array;
@@ -18,6 +19,11 @@ export interface TrailObjectReader {
    * log files carry nothing in metadata that validation reads, and a store may read them for less.
    */
   getBody(bucket: string, key: string): Promise<Uint8Array | undefined>;
+  /**
+   * Optional: what `digestLogFile(await getBody(bucket, key))` gives, worked out where the reader
+   * likes (e.g. on worker threads beside the files). Without it the validator reads and hashes.
+   */
+  digestLogFile?(bucket: string, key: string): Promise<LogFileDigest>;
   /** Keys that start with `prefix`, in key order (UTF-8 byte order, as S3 lists them). */
   list(bucket: string, prefix: string): AsyncIterable<string>;
 }

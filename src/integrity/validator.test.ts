@@ -10,6 +10,7 @@ import {
   buildDigest,
   digestKey,
   digestStringToSign,
+  digestLogFile,
   digestTime,
   formatEntry,
   formatSummary,
@@ -22,6 +23,7 @@ import {
   validateLogs,
   type DigestLogFile,
   type PreviousDigest,
+  type TrailObjectReader,
   type ValidateLogsOptions,
   type ValidationEntry,
   type ValidationResult,
@@ -206,7 +208,7 @@ function gunzip(bytes: Uint8Array): string {
 const KEYS = new StaticPublicKeySource([{ fingerprint: KEY.fingerprint, pkcs1Der: KEY.der }]);
 
 async function validate(
-  chain: Chain,
+  chain: { objects: TrailObjectReader; endMs: number },
   options: Partial<ValidateLogsOptions> = {},
 ): Promise<{ result: ValidationResult; lines: string[]; failures: string[] }> {
   const entries: ValidationEntry[] = [];
@@ -320,6 +322,35 @@ describe('validateLogs()', () => {
     assert.deepEqual(failures, [
       `Log file\t${s3(key)}\tINVALID: ${extra.length} bytes of data after the end of the gzip stream`,
     ]);
+  });
+
+  it("reads log files through the reader's digestLogFile() when it has one, with the same findings", async () => {
+    const chain = buildChain();
+    const modified = chain.logKeys[2]?.[1] as string;
+    chain.objects.put(BUCKET, modified, gzipSync(Buffer.from('{"Records":[]}')));
+    const from = chain.logKeys[1]?.[0] as string;
+    const stored = chain.objects.peek(BUCKET, from);
+    assert.ok(stored);
+    chain.objects.put(BUCKET, logKey(T0 + 1.5 * HOUR, 500), stored.body);
+    chain.objects.delete(BUCKET, from);
+    const plain = await validate(chain);
+
+    const memory = chain.objects;
+    const asked: string[] = [];
+    const reader: TrailObjectReader = {
+      get: (bucket, key) => memory.get(bucket, key),
+      list: (bucket, prefix) => memory.list(bucket, prefix),
+      getBody: () =>
+        Promise.reject(new Error('getBody() is not for log files when digestLogFile() is there')),
+      digestLogFile: async (bucket, key) => {
+        asked.push(key);
+        return digestLogFile(await memory.getBody(bucket, key));
+      },
+    };
+    const ported = await validate({ objects: reader, endMs: chain.endMs });
+    assert.deepEqual(ported.lines, plain.lines);
+    assert.equal(plain.failures.length, 3);
+    assert.ok(asked.includes(modified) && asked.includes(from));
   });
 
   it('names a digest with bytes appended and still checks its chain and log files', async () => {

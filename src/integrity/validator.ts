@@ -21,6 +21,7 @@ import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import type { DigestCheckpoint } from './checkpoint.ts';
 import { SIGNATURE_ALGORITHM, digestKey, digestStringToSign, sha256Hex } from './digest-file.ts';
 import { inflateGzipMember } from './gzip-member.ts';
+import { digestLogFile, type LogFileDigest } from './log-file-digest.ts';
 import {
   datePrefixes,
   digestFolder,
@@ -716,27 +717,31 @@ class LogValidation {
 
   // ---- log files ----
 
+  private async digestOf(bucket: string, key: string): Promise<LogFileDigest> {
+    if (this.objects.digestLogFile) return this.objects.digestLogFile(bucket, key);
+    return digestLogFile(await this.objects.getBody(bucket, key));
+  }
+
   private async checkLog(ref: LogRef): Promise<ValidationEntry> {
     const at = { kind: 'log', bucket: ref.s3Bucket, key: ref.s3Object } as const;
-    const body = await this.objects.getBody(ref.s3Bucket, ref.s3Object);
-    if (!body) {
-      this.missingLogs.set(ref.hashValue, ref);
-      return { ...at, status: 'invalid', problem: 'not-found', reason: 'not found' };
+    const digest = await this.digestOf(ref.s3Bucket, ref.s3Object);
+    switch (digest.kind) {
+      case 'missing':
+        this.missingLogs.set(ref.hashValue, ref);
+        return { ...at, status: 'invalid', problem: 'not-found', reason: 'not found' };
+      case 'invalid-format':
+        return { ...at, status: 'invalid', problem: 'invalid-format', reason: 'invalid format' };
+      case 'read':
+        break;
     }
-    let member;
-    try {
-      member = inflateGzipMember(body);
-    } catch {
-      return { ...at, status: 'invalid', problem: 'invalid-format', reason: 'invalid format' };
-    }
-    if (sha256Hex(member.data) !== ref.hashValue)
+    if (digest.sha256Hex !== ref.hashValue)
       return { ...at, status: 'invalid', problem: 'hash-mismatch', reason: "hash value doesn't match" };
-    if (member.trailingBytes > 0) {
+    if (digest.trailingBytes > 0) {
       return {
         ...at,
         status: 'invalid',
         problem: 'trailing-data',
-        reason: `${member.trailingBytes} bytes of data after the end of the gzip stream`,
+        reason: `${digest.trailingBytes} bytes of data after the end of the gzip stream`,
       };
     }
     return { ...at, status: 'valid' };
@@ -807,14 +812,8 @@ class LogValidation {
 
   private async checkUncovered(key: string): Promise<ValidationEntry> {
     const at = { kind: 'log', bucket: this.bucket, key, status: 'invalid' } as const;
-    const body = await this.objects.getBody(this.bucket, key);
-    let hashValue: string | undefined;
-    try {
-      hashValue = body ? sha256Hex(inflateGzipMember(body).data) : undefined;
-    } catch {
-      hashValue = undefined;
-    }
-    const original = hashValue === undefined ? undefined : this.missingLogs.get(hashValue);
+    const digest = await this.digestOf(this.bucket, key);
+    const original = digest.kind === 'read' ? this.missingLogs.get(digest.sha256Hex) : undefined;
     if (original) {
       return { ...at, problem: 'moved', reason: `moved from s3://${original.s3Bucket}/${original.s3Object}` };
     }
