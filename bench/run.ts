@@ -4,7 +4,8 @@
  * BENCH_DELIVERY_RATE (events/s, default 5,000), BENCH_DELIVERY_SECONDS (default 20) and
  * BENCH_DELIVERY_EVENTS (backlog, default 200,000) size the delivery section.
  * BENCH_VALIDATE_FILES (log files in the trail, default 2,000) sizes the validate section;
- * BENCH_VALIDATE_AWS_MAX_SECONDS (default 180) bounds the AWS CLI's run on the whole trail.
+ * BENCH_VALIDATE_AWS_MAX_SECONDS (default 180) bounds the AWS CLI's run on the whole trail;
+ * BENCH_VALIDATE_RTT_MS (default 20) is the round trip the second validate scenario adds to S3.
  * BENCH_LAKE_EVENTS (default 10,000,000) sizes the Lake store; BENCH_LAKE_IMPORT_EVENTS (default
  * 300,000) the import.
  */
@@ -84,7 +85,8 @@ if (!only || only === 'delivery') {
 if (!only || only === 'validate') {
   const files = Number(process.env.BENCH_VALIDATE_FILES ?? 2000);
   const awsMaxSeconds = Number(process.env.BENCH_VALIDATE_AWS_MAX_SECONDS ?? 180);
-  const v = await benchValidate({ files, awsMaxSeconds });
+  const rttMs = Number(process.env.BENCH_VALIDATE_RTT_MS ?? 20);
+  const v = await benchValidate({ files, awsMaxSeconds, rttMs });
   const line = (name: string, r: ToolRate, note = ''): string =>
     `  ${name.padEnd(34)} ${String(r.files).padStart(6)} files ${r.seconds.toFixed(2).padStart(7)} s ${r.filesPerSecond.toFixed(0).padStart(7)} files/s ${r.mbPerSecond.toFixed(2).padStart(8)} MB/s${note}`;
   console.log(
@@ -107,6 +109,17 @@ if (!only || only === 'validate') {
   );
   console.log(
     `  vs sha256sum   (MB/s)             ${(v.ratioVsSha256sum * 100).toFixed(0).padStart(7)} %          (target >= 50 %; local copy ${(v.localRatioVsSha256sum * 100).toFixed(0)} %)`,
+  );
+  const n = v.network;
+  const limit = (stopped: boolean): string =>
+    stopped ? `   (stopped at the ${awsMaxSeconds} s limit: rate over the files checked by then)` : '';
+  console.log(
+    `\n== … the same trail with S3 ${n.rttMs} ms away (a proxy delays each direction ${n.rttMs / 2} ms; CloudTrail calls direct)`,
+  );
+  console.log(line('opentrail validate (s3rver + rtt)', n.opentrail));
+  console.log(line('aws cloudtrail validate-logs (v1)', n.awsCli, limit(n.awsCli.stoppedAtLimit)));
+  console.log(
+    `  vs AWS CLI     (files/s)          ${n.ratioVsAwsCli.toFixed(1).padStart(7)} x          (target >= 10 x)`,
   );
 }
 

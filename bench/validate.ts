@@ -7,7 +7,11 @@
  * 2. `aws cloudtrail validate-logs` of AWS CLI v1 on the same trail and s3rver. It checks a log
  *    file at a time, newest digest first; if it has not finished after `awsMaxSeconds` it is
  *    stopped, and its rate is over the files it had reported valid by then;
- * 3. `sha256sum` over the same bytes uncompressed (decompressed to a directory first, untimed).
+ * 3. `sha256sum` over the same bytes uncompressed (decompressed to a directory first, untimed);
+ * 4. both validators again through a TCP proxy in front of s3rver that holds every chunk `rttMs / 2`
+ *    in each direction: S3 at a network round trip, as AWS S3 is from a client in its region
+ *    (s3rver on loopback answers in well under a millisecond, and serves at most ~2k GETs/s, which
+ *    caps any client in the first scenario). The CloudTrail calls go to the server directly.
  *
  * Each tool's wall time runs from spawning it to its exit, process startup included. Both
  * validators run with --verbose, so the log files each found valid are known by name and their
@@ -20,6 +24,7 @@
  */
 import { freshSampleRecords, inTempDir, stopServer } from './shared.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createConnection, createServer, type Socket } from 'node:net';
 
 import { mkdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
@@ -62,6 +67,15 @@ export interface ToolRate {
   mbPerSecond: number;
 }
 
+/** The same trail read through a proxy that adds a network round trip to every exchange with s3rver. */
+export interface NetworkScenario {
+  rttMs: number;
+  opentrail: ToolRate;
+  awsCli: ToolRate & { stoppedAtLimit: boolean };
+  /** opentrail validate files/s over the AWS CLI's. */
+  ratioVsAwsCli: number;
+}
+
 export interface ValidateResult {
   files: number;
   digests: number;
@@ -81,6 +95,7 @@ export interface ValidateResult {
   ratioVsSha256sum: number;
   /** opentrail validate (local copy) MB/s over sha256sum's. */
   localRatioVsSha256sum: number;
+  network: NetworkScenario;
 }
 
 function isoSeconds(ms: number): string {
@@ -141,6 +156,43 @@ class S3rverProcess {
     this.child.stdin?.end();
     await exited;
   }
+}
+
+/**
+ * A TCP proxy to `target` that delays every chunk by `oneWayMs` in each direction (and the close
+ * of either side as much): each request/response exchange takes a round trip more.
+ */
+async function startLatencyProxy(
+  target: URL,
+  oneWayMs: number,
+): Promise<{ endpoint: string; close: () => Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const pipe = (from: Socket, to: Socket): void => {
+    from.on('data', (chunk: Buffer) => setTimeout(() => to.write(chunk), oneWayMs));
+    from.on('end', () => setTimeout(() => to.end(), oneWayMs));
+    from.on('error', () => to.destroy());
+    from.on('close', () => sockets.delete(from));
+  };
+  const server = createServer((client) => {
+    const upstream = createConnection({ host: target.hostname, port: Number(target.port) });
+    for (const socket of [client, upstream]) {
+      socket.setNoDelay(true);
+      sockets.add(socket);
+    }
+    pipe(client, upstream);
+    pipe(upstream, client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (typeof address !== 'object' || address === null) throw new Error('proxy has no address');
+  return {
+    endpoint: `http://127.0.0.1:${address.port}`,
+    close: () =>
+      new Promise((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
 }
 
 class Bucket {
@@ -319,17 +371,18 @@ function rateOfVerdict(verdict: Verdict, sizes: ReadonlyMap<string, number>): To
   return rateOf(verdict.seconds, verdict.validLogs.length, bytes);
 }
 
-export async function benchValidate(options: {
+export interface ValidateOptions {
   files: number;
   awsMaxSeconds: number;
-}): Promise<ValidateResult> {
+  /** The round trip the network scenario adds to every exchange with s3rver. */
+  rttMs: number;
+}
+
+export async function benchValidate(options: ValidateOptions): Promise<ValidateResult> {
   return inTempDir('opentrail-bench-validate-', (work) => measure(work, options));
 }
 
-async function measure(
-  work: string,
-  options: { files: number; awsMaxSeconds: number },
-): Promise<ValidateResult> {
+async function measure(work: string, options: ValidateOptions): Promise<ValidateResult> {
   const dataDir = join(work, 'data');
   const plainDir = join(work, 'plain');
   const s3Dir = join(work, 's3rver');
@@ -449,7 +502,36 @@ async function measure(
       throw new Error(`sha256sum failed (${hashed.code}): ${hashed.stderr}`);
     const sha256sum = rateOf(hashSeconds, plainPaths.length, uncompressedBytes);
 
-    // 4. opentrail validate on a copy of the bucket in the embedded store's layout (metadata
+    // 4. Both validators again, with S3 a network round trip away.
+    const proxy = await startLatencyProxy(new URL(endpoint), options.rttMs / 2);
+    let network: NetworkScenario;
+    try {
+      const far = await opentrail(['--s3-endpoint', proxy.endpoint]);
+      if (far.validLogs.length !== logs.length)
+        throw new Error(`opentrail validate (rtt) found ${far.validLogs.length} of ${logs.length} log files`);
+      const farAws = await timeValidator(
+        AWS_CLI_V1,
+        ['cloudtrail', 'validate-logs', ...common, '--endpoint-url', url, '--region', REGION],
+        { ...env, AWS_ENDPOINT_URL_S3: proxy.endpoint, PYTHONUNBUFFERED: '1' },
+        options.awsMaxSeconds,
+      );
+      if (!farAws.stopped && farAws.validLogs.length !== logs.length)
+        throw new Error(
+          `aws cloudtrail validate-logs (rtt) found ${farAws.validLogs.length} of ${logs.length} log files`,
+        );
+      const opentrailFar = rateOfVerdict(far, sizes);
+      const awsFar = rateOfVerdict(farAws, sizes);
+      network = {
+        rttMs: options.rttMs,
+        opentrail: opentrailFar,
+        awsCli: { ...awsFar, stoppedAtLimit: farAws.stopped },
+        ratioVsAwsCli: opentrailFar.filesPerSecond / awsFar.filesPerSecond,
+      };
+    } finally {
+      await proxy.close();
+    }
+
+    // 5. opentrail validate on a copy of the bucket in the embedded store's layout (metadata
     // kept: digests carry their signature there). <data-dir>/buckets/<bucket> now exists, so
     // `opentrail validate` reads it instead of s3rver.
     const bucketsDir = join(dataDir, 'buckets');
@@ -478,6 +560,7 @@ async function measure(
       ratioVsAwsCli: opentrailS3.filesPerSecond / awsCli.filesPerSecond,
       ratioVsSha256sum: opentrailS3.mbPerSecond / sha256sum.mbPerSecond,
       localRatioVsSha256sum: opentrailLocal.mbPerSecond / sha256sum.mbPerSecond,
+      network,
     };
   } finally {
     if (server) await stopServer(server);
