@@ -2,6 +2,8 @@
  * Lake benchmarks.
  * - Import throughput: StartImport's path (ImportService) over gzip log files in a local bucket,
  *   next to the baseline of reading and gunzipping the same files alone.
+ * - Event history copy throughput: StartImport from `opentrail://event-history` after the same
+ *   records were recorded in the event log.
  * - Queries over a store of N events (default 10M): each query through the Lake path (translation
  *   of the Lake statement, execution, Lake's string rendering of every value) next to the same
  *   query written directly in DuckDB SQL over the same table (the limit), in the same run. The
@@ -13,13 +15,15 @@ import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { pino } from 'pino';
 import { LocalDirObjectStore } from '../src/objects/index.ts';
+import { parseRecordBatch } from '../src/ingest/parse-batch.ts';
 import {
   EventDataStoreRegistry,
+  HISTORY_SOURCE_URI,
   ImportService,
   lakeTableOf,
   type EventDataStore,
 } from '../src/query/index.ts';
-import { DuckDbDatabase, DuckDbLakeStore } from '../src/store/index.ts';
+import { DuckDbDatabase, DuckDbEventStore, DuckDbLakeStore } from '../src/store/index.ts';
 import { DuckDbLakeQueryEngine } from '../src/store/duckdb/duckdb-lake-query-engine.ts';
 import { freshSampleRecords, inTempDir } from './shared.ts';
 
@@ -28,6 +32,8 @@ export interface LakeBench {
   importFiles: number;
   importPerSecond: number;
   baselinePerSecond: number;
+  /** Events copied from Event history per second. */
+  historyPerSecond: number;
   storeEvents: number;
   seedSeconds: number;
   /**
@@ -46,6 +52,8 @@ export interface LakeBench {
 }
 
 const logger = pino({ level: 'silent' });
+/** The account of the sample records (invictus-ir), whose events the history copy selects. */
+const HISTORY_ACCOUNT = '123837392027';
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -59,11 +67,7 @@ export async function benchLake(options: {
 }): Promise<LakeBench> {
   return inTempDir('opentrail-bench-lake-', async (dir) => {
     const db = await DuckDbDatabase.open(join(dir, 'opentrail.duckdb'));
-    await db.withConnection((c) =>
-      c.run(
-        'CREATE TABLE IF NOT EXISTS cursors (consumer VARCHAR PRIMARY KEY, seq UBIGINT NOT NULL, updated_at BIGINT NOT NULL, planned UBIGINT)',
-      ),
-    );
+    const events = await DuckDbEventStore.open(db);
     const lake = await DuckDbLakeStore.open(db);
     const registry = await EventDataStoreRegistry.open(lake);
     const id = randomUUID();
@@ -110,7 +114,15 @@ export async function benchLake(options: {
       if (body) baselineEvents += gunzipSync(body).toString('utf8').length > 0 ? perFile : 0;
     }
     const baselineSeconds = (performance.now() - baselineStart) / 1000;
-    const imports = await ImportService.open({ lake, registry, bucket: () => bucket, logger, now: Date.now });
+    const imports = await ImportService.open({
+      lake,
+      registry,
+      bucket: () => bucket,
+      events,
+      organizationAccounts: () => undefined,
+      logger,
+      now: Date.now,
+    });
     const importStart = performance.now();
     const record = await imports.start(
       { accountId: store.accountId, region: store.region },
@@ -124,6 +136,41 @@ export async function benchLake(options: {
     const imported = finished?.statistics.eventsCompleted ?? 0;
     if (imported !== options.importEvents)
       throw new Error(`imported ${imported} of ${options.importEvents} events`);
+
+    // Event history copy: the same records in the event log, copied into a second store.
+    for (let i = 0; i < texts.length; i += 10_000) {
+      const body = Buffer.from(`{"Records":[${texts.slice(i, i + 10_000).join(',')}]}`);
+      const parsed = parseRecordBatch(body, {
+        eventID: randomUUID,
+        awsRegion: 'us-east-1',
+        recipientAccountId: HISTORY_ACCOUNT,
+      });
+      await events.append(parsed.flatMap((r) => (r.ok ? [r.event] : [])));
+    }
+    const historyStoreId = randomUUID();
+    const historyStore: EventDataStore = {
+      ...store,
+      id: historyStoreId,
+      arn: `arn:aws:cloudtrail:us-east-1:${HISTORY_ACCOUNT}:eventdatastore/${historyStoreId}`,
+      name: 'bench-history',
+      accountId: HISTORY_ACCOUNT,
+      advancedEventSelectors: [
+        { Name: 'Management events', FieldSelectors: [{ Field: 'eventCategory', Equals: ['Management'] }] },
+      ],
+    };
+    await registry.create(historyStore);
+    const historyStart = performance.now();
+    const copy = await imports.start(
+      { accountId: HISTORY_ACCOUNT, region: 'us-east-1' },
+      {
+        destination: historyStore,
+        source: { uri: HISTORY_SOURCE_URI, bucketRegion: 'us-east-1', accessRoleArn: 'n/a' },
+      },
+    );
+    const copied = (await imports.finished(copy.id))?.statistics.eventsCompleted ?? 0;
+    const historySeconds = (performance.now() - historyStart) / 1000;
+    if (copied !== options.importEvents)
+      throw new Error(`copied ${copied} of ${options.importEvents} events from Event history`);
 
     // Grow the store to N events by copying what was imported with new IDs, spread over 90 days.
     const table = lakeTableOf(id);
@@ -223,6 +270,7 @@ export async function benchLake(options: {
       importFiles: keys.length,
       importPerSecond: imported / importSeconds,
       baselinePerSecond: baselineEvents / baselineSeconds,
+      historyPerSecond: copied / historySeconds,
       storeEvents: options.storeEvents,
       seedSeconds,
       queries,

@@ -132,6 +132,7 @@ if (!only || only === 'lake') {
   );
   console.log(`  OpenTrail import              ${l.importPerSecond.toFixed(0).padStart(8)} events/s`);
   console.log(`  baseline read+gunzip only     ${l.baselinePerSecond.toFixed(0).padStart(8)} events/s`);
+  console.log(`  copy from Event history       ${l.historyPerSecond.toFixed(0).padStart(8)} events/s`);
   console.log(
     `\n== Lake queries over ${l.storeEvents} events in one store (seeded in ${l.seedSeconds.toFixed(0)} s), median of 9, Lake SQL path (new statement / repeated statement) vs the same query in DuckDB SQL`,
   );
