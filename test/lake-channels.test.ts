@@ -27,7 +27,7 @@ import {
 } from '@aws-sdk/client-cloudtrail';
 import { AWS_CLI_V1, AWS_CLI_V2, run, type RunResult } from './helpers/run.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
-import { cloudTrailClient, waitFor } from './helpers/trails.ts';
+import { cloudTrailClient, errorOf, waitFor } from './helpers/trails.ts';
 
 const PYTHON = '/root/.pyenv/versions/3.11.7/bin/python';
 
@@ -36,15 +36,6 @@ let client: CloudTrailClient;
 /** An ActivityAuditLog store and a channel into it, shared by the PutAuditEvents tests. */
 let activityStoreArn = '';
 let channelArn = '';
-
-async function errorOf(promise: Promise<unknown>): Promise<{ name: string; message: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as { name: string; message: string };
-  }
-  assert.fail('expected the call to fail');
-}
 
 function idOf(arn: string): string {
   return arn.slice(arn.lastIndexOf('/') + 1);

@@ -26,7 +26,7 @@ import { RecordClient } from '../src/cli/client.ts';
 import { LocalDirObjectStore } from '../src/objects/index.ts';
 import { AWS_CLI_V1, AWS_CLI_V2, run } from './helpers/run.ts';
 import { makeTempDir, startTestServer, type TestServer } from './helpers/server.ts';
-import { cloudTrailClient, waitFor } from './helpers/trails.ts';
+import { cloudTrailClient, errorOf, waitFor } from './helpers/trails.ts';
 
 const RESULTS = 'lake-results';
 
@@ -48,15 +48,6 @@ interface SignFile {
   queryCompleteTime: string;
   hashSignature: string;
   publicKeyFingerprint: string;
-}
-
-async function errorOf(promise: Promise<unknown>): Promise<{ name: string; message: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as { name: string; message: string };
-  }
-  assert.fail('expected the call to fail');
 }
 
 /**

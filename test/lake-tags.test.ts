@@ -22,20 +22,11 @@ import {
 import { LocalDirObjectStore } from '../src/objects/index.ts';
 import { AWS_CLI_V1, run } from './helpers/run.ts';
 import { makeTempDir, startTestServer, type TestServer } from './helpers/server.ts';
-import { cloudTrailClient } from './helpers/trails.ts';
+import { cloudTrailClient, errorOf } from './helpers/trails.ts';
 
 let dataDir: string;
 let server: TestServer;
 let client: CloudTrailClient;
-
-async function errorOf(promise: Promise<unknown>): Promise<{ name: string; message: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as { name: string; message: string };
-  }
-  assert.fail('expected the call to fail');
-}
 
 async function createStore(name: string, tags?: Tag[]): Promise<string> {
   const created = await client.send(

@@ -30,7 +30,7 @@ import {
 import { LocalDirObjectStore } from '../src/objects/index.ts';
 import { AWS_CLI_V1, AWS_CLI_V2, run } from './helpers/run.ts';
 import { BIN, SAMPLES, startTestServer, type TestServer } from './helpers/server.ts';
-import { cloudTrailClient, waitFor } from './helpers/trails.ts';
+import { cloudTrailClient, errorOf, waitFor } from './helpers/trails.ts';
 
 const INVICTUS = join(SAMPLES, 'invictus-ir-aws_dataset');
 const BUCKET = 'forensics-trail';
@@ -40,15 +40,6 @@ let server: TestServer;
 let client: CloudTrailClient;
 /** The invictus records as parsed objects, to compute expected results independently. */
 const records: Record<string, unknown>[] = [];
-
-async function errorOf(promise: Promise<unknown>): Promise<{ name: string; message: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as { name: string; message: string };
-  }
-  assert.fail('expected the call to fail');
-}
 
 async function queryRows(sql: string): Promise<Record<string, string>[]> {
   const { QueryId } = await client.send(new StartQueryCommand({ QueryStatement: sql }));

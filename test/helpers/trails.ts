@@ -1,4 +1,5 @@
 /** Helpers for trail tests: SDK clients, waiting, and reading delivered log files back. */
+import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -57,6 +58,16 @@ export async function addAccountKey(dataDir: string, accountId: string): Promise
     db.close();
   }
   return key;
+}
+
+/** The error a call that must fail fails with (the test fails if it succeeds). */
+export async function errorOf(promise: Promise<unknown>): Promise<{ name: string; message: string }> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as { name: string; message: string };
+  }
+  assert.fail('expected the call to fail');
 }
 
 export async function waitFor<T>(
