@@ -5,7 +5,9 @@
  * BENCH_DELIVERY_EVENTS (backlog, default 200,000) size the delivery section.
  * BENCH_VALIDATE_FILES (log files in the trail, default 2,000) sizes the validate section;
  * BENCH_VALIDATE_AWS_MAX_SECONDS (default 180) bounds the AWS CLI's run on the whole trail;
- * BENCH_VALIDATE_RTT_MS (default 20) is the round trip the second validate scenario adds to S3.
+ * BENCH_VALIDATE_RTT_MS (default 20) is the round trip the network scenarios add to S3. Validation
+ * runs on a trail of 8 KiB log files and then of BENCH_VALIDATE_REALISTIC_KIB (default 128; 0
+ * skips that trail) KiB log files.
  * BENCH_LAKE_EVENTS (default 10,000,000) sizes the Lake store; BENCH_LAKE_IMPORT_EVENTS (default
  * 300,000) the import.
  */
@@ -13,7 +15,7 @@ import { benchDeliveryLatency, benchDeliveryThroughput } from './delivery.ts';
 import { benchLake } from './lake.ts';
 import { benchLookup } from './lookup.ts';
 import { benchRecording } from './recording.ts';
-import { benchValidate, type ToolRate } from './validate.ts';
+import { REALISTIC_LOG_FILE_BYTES, SMALL_LOG_FILE_BYTES, benchValidate, type ToolRate } from './validate.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
@@ -86,41 +88,46 @@ if (!only || only === 'validate') {
   const files = Number(process.env.BENCH_VALIDATE_FILES ?? 2000);
   const awsMaxSeconds = Number(process.env.BENCH_VALIDATE_AWS_MAX_SECONDS ?? 180);
   const rttMs = Number(process.env.BENCH_VALIDATE_RTT_MS ?? 20);
-  const v = await benchValidate({ files, awsMaxSeconds, rttMs });
-  const line = (name: string, r: ToolRate, note = ''): string =>
-    `  ${name.padEnd(34)} ${String(r.files).padStart(6)} files ${r.seconds.toFixed(2).padStart(7)} s ${r.filesPerSecond.toFixed(0).padStart(7)} files/s ${r.mbPerSecond.toFixed(2).padStart(8)} MB/s${note}`;
-  console.log(
-    `\n== Log file validation, one trail of ${v.files} log files and ${v.digests} digests on s3rver, ${(v.uncompressedBytes / 1e6).toFixed(1)} MB uncompressed (built in ${v.buildSeconds.toFixed(0)} s), wall time from spawn to exit`,
-  );
-  console.log(line('opentrail validate (s3rver)', v.opentrailS3));
-  console.log(line('opentrail validate (local copy)', v.opentrailLocal));
-  console.log(
-    line(
-      'aws cloudtrail validate-logs (v1)',
-      v.awsCli,
-      v.awsCli.stoppedAtLimit
-        ? `   (stopped at the ${awsMaxSeconds} s limit: rate over the files checked by then)`
-        : '',
-    ),
-  );
-  console.log(line('sha256sum (uncompressed, xargs)', v.sha256sum));
-  console.log(
-    `  vs AWS CLI     (files/s)          ${v.ratioVsAwsCli.toFixed(1).padStart(7)} x          (target >= 10 x)`,
-  );
-  console.log(
-    `  vs sha256sum   (MB/s)             ${(v.ratioVsSha256sum * 100).toFixed(0).padStart(7)} %          (target >= 50 %; local copy ${(v.localRatioVsSha256sum * 100).toFixed(0)} %)`,
-  );
-  const n = v.network;
-  const limit = (stopped: boolean): string =>
-    stopped ? `   (stopped at the ${awsMaxSeconds} s limit: rate over the files checked by then)` : '';
-  console.log(
-    `\n== … the same trail with S3 ${n.rttMs} ms away (a proxy delays each direction ${n.rttMs / 2} ms; CloudTrail calls direct)`,
-  );
-  console.log(line('opentrail validate (s3rver + rtt)', n.opentrail));
-  console.log(line('aws cloudtrail validate-logs (v1)', n.awsCli, limit(n.awsCli.stoppedAtLimit)));
-  console.log(
-    `  vs AWS CLI     (files/s)          ${n.ratioVsAwsCli.toFixed(1).padStart(7)} x          (target >= 10 x)`,
-  );
+  const realisticKiB = Number(process.env.BENCH_VALIDATE_REALISTIC_KIB ?? REALISTIC_LOG_FILE_BYTES / 1024);
+  const sizes = [SMALL_LOG_FILE_BYTES, ...(realisticKiB > 0 ? [realisticKiB * 1024] : [])];
+  for (const logFileMaxBytes of sizes) {
+    const v = await benchValidate({ files, awsMaxSeconds, rttMs, logFileMaxBytes });
+    const label = `log files of at most ${logFileMaxBytes / 1024} KiB`;
+    const line = (name: string, r: ToolRate, note = ''): string =>
+      `  ${name.padEnd(34)} ${String(r.files).padStart(6)} files ${r.seconds.toFixed(2).padStart(7)} s ${r.filesPerSecond.toFixed(0).padStart(7)} files/s ${r.mbPerSecond.toFixed(2).padStart(8)} MB/s${note}`;
+    console.log(
+      `\n== Log file validation, ${label}: one trail of ${v.files} log files (${(v.uncompressedBytes / v.files / 1024).toFixed(1)} KiB each on average, gzip ${(v.uncompressedBytes / v.compressedBytes).toFixed(1)}:1) and ${v.digests} digests on s3rver, ${(v.uncompressedBytes / 1e6).toFixed(1)} MB uncompressed (built in ${v.buildSeconds.toFixed(0)} s), wall time from spawn to exit`,
+    );
+    console.log(line('opentrail validate (s3rver)', v.opentrailS3));
+    console.log(line('opentrail validate (local copy)', v.opentrailLocal));
+    console.log(
+      line(
+        'aws cloudtrail validate-logs (v1)',
+        v.awsCli,
+        v.awsCli.stoppedAtLimit
+          ? `   (stopped at the ${awsMaxSeconds} s limit: rate over the files checked by then)`
+          : '',
+      ),
+    );
+    console.log(line('sha256sum (uncompressed, xargs)', v.sha256sum));
+    console.log(
+      `  vs AWS CLI     (files/s)          ${v.ratioVsAwsCli.toFixed(1).padStart(7)} x          (target >= 10 x)`,
+    );
+    console.log(
+      `  vs sha256sum   (MB/s)             ${(v.ratioVsSha256sum * 100).toFixed(0).padStart(7)} %          (target >= 50 %; local copy ${(v.localRatioVsSha256sum * 100).toFixed(0)} %)`,
+    );
+    const n = v.network;
+    const limit = (stopped: boolean): string =>
+      stopped ? `   (stopped at the ${awsMaxSeconds} s limit: rate over the files checked by then)` : '';
+    console.log(
+      `\n== … the same trail (${label}) with S3 ${n.rttMs} ms away (a proxy delays each direction ${n.rttMs / 2} ms; CloudTrail calls direct)`,
+    );
+    console.log(line('opentrail validate (s3rver + rtt)', n.opentrail));
+    console.log(line('aws cloudtrail validate-logs (v1)', n.awsCli, limit(n.awsCli.stoppedAtLimit)));
+    console.log(
+      `  vs AWS CLI     (files/s)          ${n.ratioVsAwsCli.toFixed(1).padStart(7)} x          (target >= 10 x)`,
+    );
+  }
 }
 
 if (!only || only === 'lake') {

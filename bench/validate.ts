@@ -17,10 +17,13 @@
  * validators run with --verbose, so the log files each found valid are known by name and their
  * uncompressed bytes add up to its MB/s.
  *
- * The trail is made quickly: the server cuts log files at 8 KiB (`--log-file-max-bytes`), delivers
- * every second and writes a digest every 5 s while real sample records are recorded; once every
- * log file is listed by a digest it restarts with hour-long intervals, so nothing writes to the
- * bucket while the tools read it (s3rver's PUT is not atomic).
+ * The trail is made quickly: the server cuts log files at `logFileMaxBytes` uncompressed
+ * (`--log-file-max-bytes`), delivers every second and writes a digest every 5 s while real sample
+ * records are recorded; once every log file is listed by a digest it restarts with hour-long
+ * intervals, so nothing writes to the bucket while the tools read it (s3rver's PUT is not atomic).
+ * bench/run.ts measures two trails: log files of 8 KiB (SMALL_LOG_FILE_BYTES), where per-file
+ * costs (requests, process startup) dominate, and of REALISTIC_LOG_FILE_BYTES, the size of a
+ * busy account's files, where inflating and hashing bytes does.
  */
 import { freshSampleRecords, inTempDir, stopServer } from './shared.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -54,8 +57,22 @@ const TRAIL_ARN = `arn:aws:cloudtrail:${REGION}:${INVICTUS_ACCOUNT}:trail/${TRAI
 const LOG_FOLDER = `AWSLogs/${INVICTUS_ACCOUNT}/CloudTrail/${REGION}/`;
 const DIGEST_FOLDER = `AWSLogs/${INVICTUS_ACCOUNT}/CloudTrail-Digest/${REGION}/`;
 const S3RVER_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
-const LOG_FILE_MAX_BYTES = 8192;
 const DIGEST_INTERVAL_SECONDS = 5;
+
+/** The first trail's log files: small, so that the trail builds in seconds and per-file costs show. */
+export const SMALL_LOG_FILE_BYTES = 8 * 1024;
+
+/**
+ * The second trail's log files, nearer what AWS delivers. CloudTrail writes a trail's events for
+ * an account and region to a file about every 5 minutes ("CloudTrail typically delivers logs
+ * within an average of about 5 minutes of an API call", User Guide, Getting and viewing your
+ * CloudTrail log files), so a file's size is that window's activity, and AWS publishes no
+ * figure. A bucket listing posted in logstash-plugins/logstash-codec-cloudtrail#21 (2018) shows
+ * files of 10.6, 13.1, 21.4, 29.6 and 42.1 KB gzipped (and one outlier of 5.3 MB). OpenTrail's
+ * 128 KiB files of the sample records compress 9.4 times (the bench prints the ratio), so those
+ * are some 100-400 KB of JSON: 128 KiB sits at the low end, a moderately busy account's file.
+ */
+export const REALISTIC_LOG_FILE_BYTES = 128 * 1024;
 
 export interface ToolRate {
   seconds: number;
@@ -77,9 +94,12 @@ export interface NetworkScenario {
 }
 
 export interface ValidateResult {
+  /** The largest uncompressed log file the server writes (--log-file-max-bytes). */
+  logFileMaxBytes: number;
   files: number;
   digests: number;
   uncompressedBytes: number;
+  compressedBytes: number;
   /** Recording, delivery and digests until every log file was digested. */
   buildSeconds: number;
   opentrailS3: ToolRate;
@@ -280,14 +300,23 @@ async function record(client: RecordClient, texts: string[]): Promise<void> {
  * Records until the bucket holds `files` log files, all listed by digests and none arriving for
  * over a delivery interval. Returns the log file keys.
  */
-async function fillTrail(server: ChildServer, bucket: Bucket, files: number): Promise<string[]> {
+async function fillTrail(
+  server: ChildServer,
+  bucket: Bucket,
+  files: number,
+  logFileMaxBytes: number,
+): Promise<string[]> {
   const client = new RecordClient(server.url, REGION, await resolveCredentials(server.dataDir));
   const digests = new Digests(bucket);
-  // About six 1.3 KB sample records fit in an 8 KiB file.
+  // As many of the sample records (~1.3 KB each) as fit in a log file: six in 8 KiB. Rounding
+  // down records a little less than the files hold; the next round makes up the difference.
+  const sample = freshSampleRecords(1000).texts;
+  const recordBytes = sample.reduce((sum, text) => sum + text.length + 1, 0) / sample.length;
+  const recordsPerFile = Math.max(1, Math.floor(logFileMaxBytes / recordBytes));
   let logs: string[] = [];
   for (let round = 0; logs.length < files; round++) {
     if (round >= 5) throw new Error(`only ${logs.length} log files after ${round} rounds of recording`);
-    await record(client, freshSampleRecords(Math.max(100, (files - logs.length) * 6)).texts);
+    await record(client, freshSampleRecords(Math.max(100, (files - logs.length) * recordsPerFile)).texts);
     const deadline = performance.now() + 120_000;
     let stableSince = performance.now();
     let last = -1;
@@ -373,6 +402,8 @@ function rateOfVerdict(verdict: Verdict, sizes: ReadonlyMap<string, number>): To
 
 export interface ValidateOptions {
   files: number;
+  /** The largest uncompressed log file (see SMALL_LOG_FILE_BYTES and REALISTIC_LOG_FILE_BYTES). */
+  logFileMaxBytes: number;
   awsMaxSeconds: number;
   /** The round trip the network scenario adds to every exchange with s3rver. */
   rttMs: number;
@@ -414,7 +445,7 @@ async function measure(work: string, options: ValidateOptions): Promise<Validate
       [
         ...args,
         '--log-file-max-bytes',
-        String(LOG_FILE_MAX_BYTES),
+        String(options.logFileMaxBytes),
         '--delivery-interval',
         '1',
         '--digest-interval',
@@ -434,7 +465,7 @@ async function measure(work: string, options: ValidateOptions): Promise<Validate
     } finally {
       cloudTrail.destroy();
     }
-    const logs = await fillTrail(server, bucket, options.files);
+    const logs = await fillTrail(server, bucket, options.files, options.logFileMaxBytes);
     const buildSeconds = (performance.now() - buildStarted) / 1000;
     await stopServer(server);
     server = await spawnServer(
@@ -447,8 +478,11 @@ async function measure(work: string, options: ValidateOptions): Promise<Validate
     // Every log file decompressed, for sha256sum and to weigh what each validator checked.
     const sizes = new Map<string, number>();
     const plainPaths: string[] = [];
+    let compressedBytes = 0;
     for (const [n, key] of logs.entries()) {
-      const plain = gunzipSync((await bucket.get(key)).body);
+      const { body } = await bucket.get(key);
+      compressedBytes += body.length;
+      const plain = gunzipSync(body);
       sizes.set(key, plain.length);
       const path = join(plainDir, `${n}.json`);
       await writeFile(path, plain);
@@ -549,9 +583,11 @@ async function measure(work: string, options: ValidateOptions): Promise<Validate
     const opentrailLocal = rateOfVerdict(localVerdict, sizes);
 
     return {
+      logFileMaxBytes: options.logFileMaxBytes,
       files: logs.length,
       digests: (await bucket.list(DIGEST_FOLDER)).length,
       uncompressedBytes,
+      compressedBytes,
       buildSeconds,
       opentrailS3,
       opentrailLocal,
