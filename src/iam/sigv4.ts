@@ -5,6 +5,9 @@
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { ServiceError } from '../errors.ts';
+import { formatAmzDate, signingKey, uriEncode } from './sigv4-primitives.ts';
+
+export { formatAmzDate, uriEncode };
 
 export const ALGORITHM = 'AWS4-HMAC-SHA256';
 /** AWS rejects a request whose signing time is more than 5 minutes off its own clock. */
@@ -52,18 +55,6 @@ function invalid(message: string): ServiceError {
 
 function sha256Hex(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
-}
-
-function hmac(key: Uint8Array | string, data: string): Buffer {
-  return createHmac('sha256', key).update(data).digest();
-}
-
-/** RFC 3986 encoding as SigV4 requires: everything but unreserved characters. */
-export function uriEncode(value: string): string {
-  return encodeURIComponent(value).replace(
-    /[!'()*]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-  );
 }
 
 function decodeComponent(value: string): string {
@@ -122,13 +113,6 @@ function parseAmzDate(value: string): number | undefined {
   if (!m) return undefined;
   const ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]));
   return Number.isNaN(ms) ? undefined : ms;
-}
-
-export function formatAmzDate(ms: number): string {
-  return new Date(ms)
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d{3}/, '');
 }
 
 interface AuthParts {
@@ -219,19 +203,6 @@ function queryAuth(params: Map<string, string>): AuthParts {
     ...(expiresS !== undefined ? { expiresS } : {}),
     ...(token !== undefined ? { securityToken: token } : {}),
   };
-}
-
-const signingKeys = new Map<string, Buffer>();
-
-function signingKey(secret: string, date: string, region: string, service: string): Buffer {
-  const id = `${secret}\n${date}\n${region}\n${service}`;
-  let key = signingKeys.get(id);
-  if (!key) {
-    key = hmac(hmac(hmac(hmac(`AWS4${secret}`, date), region), service), 'aws4_request');
-    if (signingKeys.size > 1000) signingKeys.clear();
-    signingKeys.set(id, key);
-  }
-  return key;
 }
 
 /** Verifies a request's SigV4 signature; throws ServiceError with AWS's code when it does not hold. */

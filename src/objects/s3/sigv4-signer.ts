@@ -6,6 +6,10 @@
  * It lives with the S3 store, its main user; iam/ verifies what it signs.
  */
 import { createHash, createHmac } from 'node:crypto';
+import { formatAmzDate, signingKey, uriEncode } from '../../iam/sigv4-primitives.ts';
+
+/** RFC 3986 encoding as SigV4 requires (the name the lean clients use). */
+export const encodeUriComponentV4 = uriEncode;
 
 export interface SigningCredentials {
   accessKeyId: string;
@@ -35,46 +39,13 @@ export interface SigningScope {
 /** The SHA-256 of an empty body, what a GET signs. */
 export const EMPTY_PAYLOAD_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
-function hmac(key: Uint8Array | string, data: string): Buffer {
-  return createHmac('sha256', key).update(data).digest();
-}
-
-/** RFC 3986 encoding as SigV4 requires: everything but unreserved characters. */
-export function encodeUriComponentV4(value: string): string {
-  return encodeURIComponent(value).replace(
-    /[!'()*]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-  );
-}
-
-/** 20260131T235959Z */
-function amzDate(ms: number): string {
-  return new Date(ms)
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d{3}/, '');
-}
-
-const signingKeys = new Map<string, Buffer>();
-
-function signingKey(secret: string, date: string, region: string, service: string): Buffer {
-  const id = `${secret}\n${date}\n${region}\n${service}`;
-  let key = signingKeys.get(id);
-  if (!key) {
-    key = hmac(hmac(hmac(hmac(`AWS4${secret}`, date), region), service), 'aws4_request');
-    if (signingKeys.size > 100) signingKeys.clear();
-    signingKeys.set(id, key);
-  }
-  return key;
-}
-
 /**
  * The request's headers with x-amz-date, x-amz-security-token (temporary credentials), for S3
  * x-amz-content-sha256, and Authorization added. S3 signs the path as sent; other services encode
  * each segment once more.
  */
 export function signRequestV4(request: RequestToSign, scope: SigningScope): Record<string, string> {
-  const date = amzDate(scope.nowMs);
+  const date = formatAmzDate(scope.nowMs);
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers)) headers[name.toLowerCase()] = value;
   headers['x-amz-date'] = date;
