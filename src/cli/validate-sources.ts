@@ -43,6 +43,28 @@ export interface BucketReaderOptions {
   pool?: LogDigestPool | undefined;
 }
 
+/** The trail named `trailArn` in a DescribeTrails answer, as validation needs it. */
+function describedTrail(
+  trailList:
+    | readonly {
+        TrailARN?: string;
+        S3BucketName?: string;
+        S3KeyPrefix?: string;
+        IsOrganizationTrail?: boolean;
+      }[]
+    | undefined,
+  trailArn: string,
+): TrailDescription | undefined {
+  const trail = trailList?.find((t) => t.TrailARN === trailArn);
+  return trail
+    ? {
+        s3BucketName: trail.S3BucketName,
+        s3KeyPrefix: trail.S3KeyPrefix,
+        isOrganizationTrail: trail.IsOrganizationTrail === true,
+      }
+    : undefined;
+}
+
 export class BucketReader implements TrailObjectReader {
   private readonly stores = new Map<string, Promise<ObjectStore>>();
   private s3: S3Client | undefined;
@@ -272,14 +294,7 @@ export class JsonTrailApi implements TrailApi {
         IsOrganizationTrail?: boolean;
       }[];
     };
-    const trail = out.trailList?.find((t) => t.TrailARN === trailArn);
-    return trail
-      ? {
-          s3BucketName: trail.S3BucketName,
-          s3KeyPrefix: trail.S3KeyPrefix,
-          isOrganizationTrail: trail.IsOrganizationTrail === true,
-        }
-      : undefined;
+    return describedTrail(out.trailList, trailArn);
   }
 
   async latestDigestDeliveryMs(region: string, trailArn: string): Promise<number | undefined> {
@@ -342,14 +357,7 @@ export class SdkTrailApi implements TrailApi {
     const out = await this.client(region).send(
       new this.sdk.DescribeTrailsCommand({ trailNameList: [trailArn], includeShadowTrails: true }),
     );
-    const trail = out.trailList?.find((t) => t.TrailARN === trailArn);
-    return trail
-      ? {
-          s3BucketName: trail.S3BucketName,
-          s3KeyPrefix: trail.S3KeyPrefix,
-          isOrganizationTrail: trail.IsOrganizationTrail === true,
-        }
-      : undefined;
+    return describedTrail(out.trailList, trailArn);
   }
 
   async latestDigestDeliveryMs(region: string, trailArn: string): Promise<number | undefined> {
