@@ -4,22 +4,20 @@
  * does it on one core. Requests made in the same turn of the event loop go to the workers in
  * batches: a message per file would cost the main thread more than the file.
  */
-import { Worker, parentPort } from 'node:worker_threads';
+import { Worker } from 'node:worker_threads';
 import { digestLogFile, type LogFileDigest } from '../integrity/index.ts';
 import { readObjectFile } from '../objects/index.ts';
-
-/** The workerData that makes a worker serve log digests (see serveLogDigests). */
-export const LOG_DIGEST_WORKER = 'opentrail-log-digest-worker';
 
 /** Files per message: enough to amortise a message, few enough to share the work out evenly. */
 const BATCH_FILES = 64;
 
-interface Request {
+/** What the main thread asks of a worker (log-digest-worker.ts). */
+export interface LogDigestRequest {
   id: number;
   paths: string[];
 }
 
-type Reply = { id: number; digests: LogFileDigest[] } | { id: number; error: string };
+export type LogDigestReply = { id: number; digests: LogFileDigest[] } | { id: number; error: string };
 
 interface Pending {
   path: string;
@@ -33,34 +31,21 @@ interface Slot {
   files: number;
 }
 
-/** The worker's side: answers each request with the digests of its files, in order. */
-export function serveLogDigests(): void {
-  const port = parentPort;
-  if (!port) throw new Error('serveLogDigests() runs on a worker thread');
-  port.on('message', (request: Request) => {
-    let reply: Reply;
-    try {
-      reply = { id: request.id, digests: request.paths.map((path) => digestLogFile(readObjectFile(path))) };
-    } catch (error) {
-      reply = { id: request.id, error: (error as Error).message };
-    }
-    port.postMessage(reply);
-  });
-}
-
 export class LogDigestPool {
   private readonly slots: Slot[] = [];
   private queue: Pending[] = [];
   private flushing = false;
   private nextId = 0;
   private closed = false;
+  /** Log files whose digests came back from a worker. */
+  private workerFiles = 0;
 
-  /** `script`: a module that calls serveLogDigests() when its workerData is LOG_DIGEST_WORKER. */
+  /** `script`: log-digest-worker.ts as bin/opentrail.js bundles it. */
   constructor(script: URL, size: number) {
     for (let i = 0; i < size; i++) {
-      const worker = new Worker(script, { workerData: LOG_DIGEST_WORKER });
+      const worker = new Worker(script);
       const slot: Slot = { worker, batches: new Map(), files: 0 };
-      worker.on('message', (reply: Reply) => this.settle(slot, reply));
+      worker.on('message', (reply: LogDigestReply) => this.settle(slot, reply));
       const fail = (error: unknown): void => {
         for (const batch of slot.batches.values()) for (const p of batch) p.reject(error);
         slot.batches.clear();
@@ -118,11 +103,11 @@ export class LogDigestPool {
       slot.batches.set(id, batch);
       slot.files += batch.length;
       if (slot.batches.size === 1) slot.worker.ref();
-      slot.worker.postMessage({ id, paths: batch.map((p) => p.path) } satisfies Request);
+      slot.worker.postMessage({ id, paths: batch.map((p) => p.path) } satisfies LogDigestRequest);
     }
   }
 
-  private settle(slot: Slot, reply: Reply): void {
+  private settle(slot: Slot, reply: LogDigestReply): void {
     const batch = slot.batches.get(reply.id);
     if (!batch) return;
     slot.batches.delete(reply.id);
@@ -133,7 +118,13 @@ export class LogDigestPool {
       for (const p of batch) p.reject(error);
       return;
     }
+    this.workerFiles += batch.length;
     batch.forEach((p, i) => p.resolve(reply.digests[i] as LogFileDigest));
+  }
+
+  /** Workers still running, and the log files they have digested. */
+  stats(): { workers: number; workerFiles: number } {
+    return { workers: this.slots.length, workerFiles: this.workerFiles };
   }
 
   close(): void {
