@@ -21,6 +21,7 @@ import {
   type TrailObjectReader,
 } from '../integrity/index.ts';
 import {
+  LeanGetter,
   LocalDirObjectStore,
   ObjectStoreError,
   S3ObjectStore,
@@ -145,6 +146,7 @@ export class BucketReader implements TrailObjectReader {
   }
 
   close(): void {
+    if (this.s3) LeanGetter.of(this.s3).destroy();
     this.s3?.destroy();
   }
 }

@@ -15,6 +15,7 @@ import {
   type ObjectStore,
   type PutOptions,
 } from '../object-store.ts';
+import { LeanGetter } from './lean-get.ts';
 
 type S3Sdk = typeof S3SdkModule;
 
@@ -43,7 +44,7 @@ function statusOf(error: unknown): number | undefined {
 export class S3ObjectStore implements ObjectStore {
   readonly bucket: string;
   private client: S3Client | undefined;
-  private ready: Promise<{ s3: S3Sdk; client: S3Client }> | undefined;
+  private ready: Promise<{ s3: S3Sdk; client: S3Client; lean: LeanGetter }> | undefined;
   private closed = false;
 
   constructor(private readonly options: S3ObjectStoreOptions) {
@@ -51,8 +52,8 @@ export class S3ObjectStore implements ObjectStore {
     this.client = options.client;
   }
 
-  /** The SDK and the client, made on first use. */
-  private sdk(): Promise<{ s3: S3Sdk; client: S3Client }> {
+  /** The SDK and the client, made on first use, and the lean GETs that follow the client's lead. */
+  private sdk(): Promise<{ s3: S3Sdk; client: S3Client; lean: LeanGetter }> {
     return (this.ready ??= loadS3Sdk().then((s3) => {
       if (this.closed) throw new ObjectStoreError('Unavailable', `Bucket '${this.bucket}': store closed.`);
       const { region, endpoint, credentials } = this.options;
@@ -62,7 +63,7 @@ export class S3ObjectStore implements ObjectStore {
         ...(credentials ? { credentials } : {}),
         maxAttempts: 3,
       });
-      return { s3, client: this.client };
+      return { s3, client: this.client, lean: LeanGetter.of(this.client) };
     }));
   }
 
@@ -140,8 +141,11 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
+  /** Reads many objects fast (see lean-get.ts): a lean GET where the SDK has shown the way. */
   async read(key: string): Promise<Buffer | undefined> {
-    const { s3, client } = await this.sdk();
+    const { s3, client, lean } = await this.sdk();
+    const fast = await lean.get(this.bucket, key);
+    if (fast !== undefined) return fast ?? undefined;
     try {
       const out = await client.send(new s3.GetObjectCommand({ Bucket: this.bucket, Key: key }));
       return Buffer.from((await out.Body?.transformToByteArray()) ?? new Uint8Array());
@@ -218,8 +222,14 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
+  /** GETs answered without the SDK (see read()). */
+  get leanReads(): number {
+    return this.client ? LeanGetter.of(this.client).leanReads : 0;
+  }
+
   close(): void {
     this.closed = true;
+    if (this.client) LeanGetter.of(this.client).destroy();
     this.client?.destroy();
   }
 }
