@@ -116,6 +116,22 @@ if (!only || only === 'validate') {
     console.log(
       `  vs sha256sum   (MB/s)             ${(v.ratioVsSha256sum * 100).toFixed(0).padStart(7)} %          (target >= 50 %; local copy ${(v.localRatioVsSha256sum * 100).toFixed(0)} %)`,
     );
+    const needFiles = 10 * v.awsCli.filesPerSecond;
+    console.log('  bounds:');
+    console.log(
+      line(
+        's3rver alone (bare GETs, 64 at once)',
+        v.s3rverCeiling,
+        `   (10 x the AWS CLI needs ${needFiles.toFixed(0)} files/s; validate reaches ${((v.opentrailS3.filesPerSecond / v.s3rverCeiling.filesPerSecond) * 100).toFixed(0)} % of this)`,
+      ),
+    );
+    console.log(
+      line(
+        'node: read+gunzip+sha256, no checks',
+        v.nodeFloor,
+        `   (${((v.nodeFloor.mbPerSecond / v.sha256sum.mbPerSecond) * 100).toFixed(0)} % of sha256sum; validate (local) reaches ${((v.opentrailLocal.mbPerSecond / v.nodeFloor.mbPerSecond) * 100).toFixed(0)} % of this)`,
+      ),
+    );
     const n = v.network;
     const limit = (stopped: boolean): string =>
       stopped ? `   (stopped at the ${awsMaxSeconds} s limit: rate over the files checked by then)` : '';

@@ -10,8 +10,13 @@
  * 3. `sha256sum` over the same bytes uncompressed (decompressed to a directory first, untimed);
  * 4. both validators again through a TCP proxy in front of s3rver that holds every chunk `rttMs / 2`
  *    in each direction: S3 at a network round trip, as AWS S3 is from a client in its region
- *    (s3rver on loopback answers in well under a millisecond, and serves at most ~2k GETs/s, which
- *    caps any client in the first scenario). The CloudTrail calls go to the server directly.
+ *    (s3rver on loopback answers in well under a millisecond). The CloudTrail calls go to the
+ *    server directly;
+ * 5. two bounds, to read the ratios against: s3rver's own ceiling (every log file fetched by bare,
+ *    unsigned keep-alive GETs, as many in flight as opentrail validate keeps; s3rver checks no
+ *    signature on those), which caps any client of the first scenario; and the least a Node
+ *    program does to check the local copy (read, gunzip and SHA-256 every log file on a worker
+ *    thread per core, nothing else), which bounds opentrail validate there.
  *
  * Each tool's wall time runs from spawning it to its exit, process startup included. Both
  * validators run with --verbose, so the log files each found valid are known by name and their
@@ -109,6 +114,10 @@ export interface ValidateResult {
     stoppedAtLimit: boolean;
   };
   sha256sum: ToolRate;
+  /** Bare GETs of every log file from s3rver: the most files/s it serves. */
+  s3rverCeiling: ToolRate;
+  /** A bare Node program reading, inflating and hashing the local copy's log files. */
+  nodeFloor: ToolRate;
   /** opentrail validate (S3) files/s over the AWS CLI's. */
   ratioVsAwsCli: number;
   /** opentrail validate (S3) MB/s over sha256sum's. */
@@ -251,6 +260,89 @@ class Bucket {
       metadata: response.Metadata ?? {},
     };
   }
+}
+
+/**
+ * Fetches every key named on stdin (a JSON array) from `<endpoint>/<bucket>/` with `inFlight`
+ * unsigned GETs at once over keep-alive connections, and prints how many it read.
+ */
+const S3RVER_CEILING_SCRIPT = `
+  const http = require('node:http');
+  const [endpoint, bucket, inFlight] = process.argv.slice(1);
+  const keys = JSON.parse(require('node:fs').readFileSync(0, 'utf8'));
+  const agent = new http.Agent({ keepAlive: true, maxSockets: Number(inFlight) });
+  const path = (key) => '/' + bucket + '/' + key.split('/').map(encodeURIComponent).join('/');
+  let next = 0;
+  let read = 0;
+  const get = (key) => new Promise((resolve, reject) => {
+    http.get(endpoint + path(key), { agent }, (response) => {
+      if (response.statusCode !== 200) reject(new Error(key + ': HTTP ' + response.statusCode));
+      response.on('data', () => undefined);
+      response.on('end', resolve);
+    }).on('error', reject);
+  });
+  const lane = async () => { while (next < keys.length) { await get(keys[next++]); read++; } };
+  Promise.all(Array.from({ length: Number(inFlight) }, lane)).then(
+    () => { process.stdout.write(read + '\\n'); agent.destroy(); },
+    (error) => { console.error(error.message); process.exit(1); },
+  );`;
+
+/**
+ * Reads, gunzips and hashes (SHA-256) every file under the directory given, on a worker thread
+ * per core fed 64 paths at a time, and prints a hash per file: what checking a local trail's log
+ * files costs a Node process, with no digests, listing order or output to speak of.
+ */
+const NODE_FLOOR_SCRIPT = `
+  const { Worker } = require('node:worker_threads');
+  const { readdirSync } = require('node:fs');
+  const { join } = require('node:path');
+  const { availableParallelism } = require('node:os');
+  const worker = \`
+    const { parentPort } = require('node:worker_threads');
+    const { readFileSync } = require('node:fs');
+    const { gunzipSync } = require('node:zlib');
+    const { createHash } = require('node:crypto');
+    parentPort.on('message', (paths) => parentPort.postMessage(
+      paths.map((p) => createHash('sha256').update(gunzipSync(readFileSync(p))).digest('hex'))));\`;
+  const files = [];
+  const walk = (dir) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else files.push(path);
+    }
+  };
+  walk(process.argv[1]);
+  const workers = Array.from({ length: availableParallelism() }, () => new Worker(worker, { eval: true }));
+  let pending = 0;
+  let out = '';
+  for (const w of workers)
+    w.on('message', (hashes) => {
+      out += hashes.join('\\n') + '\\n';
+      if (--pending > 0) return;
+      process.stdout.write(out);
+      for (const each of workers) void each.terminate();
+    });
+  for (let at = 0; at < files.length; at += 64) workers[pending++ % workers.length].postMessage(files.slice(at, at + 64));`;
+
+/** Runs one of the bound scripts above, timed from spawn to exit; it must report `files` files. */
+async function timeScript(
+  what: string,
+  script: string,
+  args: string[],
+  files: number,
+  countOf: (stdout: string) => number,
+  input?: string,
+): Promise<number> {
+  const started = performance.now();
+  const result = await run(process.execPath, ['-e', script, ...args], {
+    ...(input === undefined ? {} : { input }),
+    timeoutMs: 600_000,
+  });
+  const seconds = (performance.now() - started) / 1000;
+  if (result.code !== 0 || countOf(result.stdout) !== files)
+    throw new Error(`${what} failed (${result.code}): ${result.stdout.slice(-500)}\n${result.stderr}`);
+  return seconds;
 }
 
 /** Digests by key with the log files each lists; a digest that does not parse yet is still being written. */
@@ -536,6 +628,17 @@ async function measure(work: string, options: ValidateOptions): Promise<Validate
       throw new Error(`sha256sum failed (${hashed.code}): ${hashed.stderr}`);
     const sha256sum = rateOf(hashSeconds, plainPaths.length, uncompressedBytes);
 
+    // s3rver's ceiling, with the validator's reads in flight (--concurrency's default for S3).
+    const ceilingSeconds = await timeScript(
+      "s3rver's ceiling",
+      S3RVER_CEILING_SCRIPT,
+      [endpoint, BUCKET, '64'],
+      logs.length,
+      (stdout) => Number(stdout.trim()),
+      JSON.stringify(logs),
+    );
+    const s3rverCeiling = rateOf(ceilingSeconds, logs.length, uncompressedBytes);
+
     // 4. Both validators again, with S3 a network round trip away.
     const proxy = await startLatencyProxy(new URL(endpoint), options.rttMs / 2);
     let network: NetworkScenario;
@@ -581,6 +684,14 @@ async function measure(work: string, options: ValidateOptions): Promise<Validate
         `opentrail validate (local) found ${localVerdict.validLogs.length} of ${logs.length} log files`,
       );
     const opentrailLocal = rateOfVerdict(localVerdict, sizes);
+    const floorSeconds = await timeScript(
+      'the Node floor',
+      NODE_FLOOR_SCRIPT,
+      [join(bucketsDir, BUCKET, LOG_FOLDER)],
+      logs.length,
+      (stdout) => stdout.trim().split('\n').length,
+    );
+    const nodeFloor = rateOf(floorSeconds, logs.length, uncompressedBytes);
 
     return {
       logFileMaxBytes: options.logFileMaxBytes,
@@ -593,6 +704,8 @@ async function measure(work: string, options: ValidateOptions): Promise<Validate
       opentrailLocal,
       awsCli: { ...awsCli, stoppedAtLimit: aws.stopped },
       sha256sum,
+      s3rverCeiling,
+      nodeFloor,
       ratioVsAwsCli: opentrailS3.filesPerSecond / awsCli.filesPerSecond,
       ratioVsSha256sum: opentrailS3.mbPerSecond / sha256sum.mbPerSecond,
       localRatioVsSha256sum: opentrailLocal.mbPerSecond / sha256sum.mbPerSecond,
