@@ -139,7 +139,8 @@ export class LeanGetter {
     const path = `${address.pathPrefix}/${encodeKey(key)}`;
     const headers = signRequestV4(
       { method: 'GET', path, headers: { host: address.host }, payloadHash: EMPTY_PAYLOAD_SHA256 },
-      { credentials, region: address.region, service: 's3', nowMs: Date.now() },
+      // The SDK's clock offset: it learns how far off this machine's clock is from S3's answers.
+      { credentials, region: address.region, service: 's3', nowMs: Date.now() + this.clockOffsetMs() },
     );
     const https = address.protocol === 'https:';
     return new Promise((resolve, reject) => {
@@ -169,6 +170,11 @@ export class LeanGetter {
       request.on('error', reject);
       request.end();
     });
+  }
+
+  private clockOffsetMs(): number {
+    const offset = (this.client.config as { systemClockOffset?: unknown }).systemClockOffset;
+    return typeof offset === 'number' && Number.isFinite(offset) ? offset : 0;
   }
 
   destroy(): void {
