@@ -5,7 +5,7 @@
  * trail of 2,109 files on s3rver took 2.1 s, 2.3 s of it the client's CPU.
  *
  * Where and how a bucket's requests go is not worked out here. A middleware on the SDK client
- * notes, per bucket, the endpoint, path and signing region of the SDK's last successful request
+ * notes, per bucket, the endpoint, path and signing region of the SDK's latest successful request
  * for an object of it; a lean GET repeats them, signed by sigv4-signer.ts. So custom endpoints,
  * FIPS and dual-stack endpoints, path or virtual-hosted style and region redirects all stay the
  * SDK's decisions. Only an answer of 200, or 404 NoSuchKey, is taken; anything else (redirects,
@@ -62,8 +62,12 @@ function addressOf(request: SentRequest, key: string): BucketAddress | undefined
   };
 }
 
-/** Lean GETs for a bucket fail this many times before its reads stay with the SDK. */
+/**
+ * Lean GETs of a bucket that fail this many times in a row leave its reads to the SDK for
+ * RETRY_AFTER_MS (a long-running server tries again then).
+ */
 const MAX_FAILURES = 3;
+const RETRY_AFTER_MS = 5 * 60_000;
 /** A lean GET that has not finished by then is abandoned for the SDK. */
 const TIMEOUT_MS = 30_000;
 
@@ -71,7 +75,7 @@ const getters = new WeakMap<S3Client, LeanGetter>();
 
 export class LeanGetter {
   private readonly addresses = new Map<string, BucketAddress>();
-  private readonly failures = new Map<string, number>();
+  private readonly failures = new Map<string, { count: number; lastMs: number }>();
   private readonly httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 64 });
   private readonly httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 64 });
   /** GETs answered here rather than by the SDK. */
@@ -85,8 +89,7 @@ export class LeanGetter {
         if (
           (context.commandName === 'GetObjectCommand' || context.commandName === 'HeadObjectCommand') &&
           typeof input.Bucket === 'string' &&
-          typeof input.Key === 'string' &&
-          !this.addresses.has(input.Bucket)
+          typeof input.Key === 'string'
         ) {
           const address = addressOf(args.request as SentRequest, input.Key);
           if (address) this.addresses.set(input.Bucket, address);
@@ -115,23 +118,26 @@ export class LeanGetter {
    */
   async get(bucket: string, key: string): Promise<Buffer | null | undefined> {
     const address = this.addresses.get(bucket);
-    if (!address || (this.failures.get(bucket) ?? 0) >= MAX_FAILURES) return undefined;
+    const failed = this.failures.get(bucket);
+    if (!address || (failed && failed.count >= MAX_FAILURES && Date.now() - failed.lastMs < RETRY_AFTER_MS))
+      return undefined;
     let answer;
     try {
       answer = await this.send(address, key);
     } catch {
       answer = undefined;
     }
-    if (answer?.status === 200) {
-      this.leanReads++;
-      return answer.body;
+    let found: Buffer | null | undefined;
+    if (answer?.status === 200) found = answer.body;
+    else if (answer?.status === 404 && /<Code>NoSuchKey<\/Code>/.test(answer.body.toString('utf8')))
+      found = null;
+    if (found === undefined) {
+      this.failures.set(bucket, { count: (this.failures.get(bucket)?.count ?? 0) + 1, lastMs: Date.now() });
+      return undefined;
     }
-    if (answer?.status === 404 && /<Code>NoSuchKey<\/Code>/.test(answer.body.toString('utf8'))) {
-      this.leanReads++;
-      return null;
-    }
-    this.failures.set(bucket, (this.failures.get(bucket) ?? 0) + 1);
-    return undefined;
+    this.failures.delete(bucket);
+    this.leanReads++;
+    return found;
   }
 
   private async send(address: BucketAddress, key: string): Promise<{ status: number; body: Buffer }> {
