@@ -12,6 +12,7 @@ import {
   CreateEventDataStoreCommand,
   DeleteEventDataStoreCommand,
   DescribeQueryCommand,
+  GetQueryResultsCommand,
   GetEventDataStoreCommand,
   GetImportCommand,
   ListEventDataStoresCommand,
@@ -266,6 +267,46 @@ describe('imports and queries', () => {
       .slice(0, 3)
       .map(([bucket, n]) => (bucket === '\u0000null' ? { n: String(n) } : { bucket, n: String(n) }));
     assert.deepEqual(rows, expected);
+  });
+
+  it('DescribeQuery counts the events that matched the filters, not the rows returned', async () => {
+    const describe = async (sql: string): Promise<{ matched: number; scanned: number; rows: number }> => {
+      const { QueryId } = await client.send(new StartQueryCommand({ QueryStatement: sql }));
+      const d = await waitFor(
+        'the query to finish',
+        async () => {
+          const q = await client.send(new DescribeQueryCommand({ QueryId }));
+          return q.QueryStatus === 'FINISHED' || q.QueryStatus === 'FAILED' ? q : undefined;
+        },
+        60_000,
+      );
+      assert.equal(d.QueryStatus, 'FINISHED', d.ErrorMessage);
+      const results = await client.send(new GetQueryResultsCommand({ QueryId }));
+      return {
+        matched: d.QueryStatistics?.EventsMatched ?? -1,
+        scanned: d.QueryStatistics?.EventsScanned ?? -1,
+        rows: results.QueryStatistics?.TotalResultsCount ?? -1,
+      };
+    };
+    const s3Events = records.filter((r) => r.eventSource === 's3.amazonaws.com').length;
+    // A filter DuckDB pushes into the scan.
+    const grouped = await describe(
+      `SELECT eventName, COUNT(*) FROM ${storeId} WHERE eventSource = 's3.amazonaws.com' GROUP BY 1`,
+    );
+    assert.equal(grouped.matched, s3Events);
+    assert.ok(grouped.rows < s3Events && grouped.scanned >= records.length, JSON.stringify(grouped));
+    // A filter it keeps above the scan.
+    const named = records.filter((r) => {
+      const bucket = (r.requestParameters as { bucketName?: unknown } | null)?.bucketName;
+      return typeof bucket === 'string' && bucket.startsWith('invictus');
+    }).length;
+    const filtered = await describe(
+      `SELECT COUNT(*) FROM ${storeId} WHERE element_at(requestParameters, 'bucketName') LIKE 'invictus%'`,
+    );
+    assert.equal(filtered.matched, named);
+    assert.equal(filtered.rows, 1);
+    // No filter: every event matches.
+    assert.equal((await describe(`SELECT COUNT(*) FROM ${storeId}`)).matched, records.length);
   });
 
   it('opentrail query prints Lake results as CSV and JSON', async () => {

@@ -13,6 +13,8 @@ export interface QueryRecord {
   executionMs?: number;
   errorMessage?: string;
   eventsScanned?: number;
+  /** Events that passed the statement's filters (from the engine's profile of it). */
+  eventsMatched?: number;
   bytesScanned?: number;
   columns?: string[];
   totalRows?: number;

@@ -40,7 +40,15 @@ export interface LakeQueryEngine {
     resolve: (name: string) => string | undefined,
   ): Promise<{ sql: string; storeNames: string[] }>;
   /** Runs prepared SQL; values come back as Lake renders them (strings, or null). */
-  execute(sql: string, options: ExecuteOptions): Promise<{ columns: string[]; rows: (string | null)[][] }>;
+  execute(
+    sql: string,
+    options: ExecuteOptions,
+  ): Promise<{
+    columns: string[];
+    rows: (string | null)[][];
+    /** Events that matched the statement's filters, where the engine can tell. */
+    eventsMatched?: number;
+  }>;
 }
 
 export interface ExecuteOptions {
@@ -286,6 +294,7 @@ export class QueryService {
         finishedMs,
         columns: result.columns,
         totalRows: result.rows.length,
+        ...(result.eventsMatched !== undefined ? { eventsMatched: result.eventsMatched } : {}),
       };
       await this.deps.lake.saveQueryResults(finished, result.rows);
       this.queries.set(id, finished);

@@ -91,7 +91,8 @@ export function describeQuery(input: Record<string, unknown>, ctx: OperationCont
     QueryString: query.statement,
     QueryStatus: query.status,
     QueryStatistics: {
-      EventsMatched: query.totalRows ?? 0,
+      // Records from before the engine profiled its statements know only their result rows.
+      EventsMatched: query.eventsMatched ?? query.totalRows ?? 0,
       EventsScanned: query.eventsScanned ?? 0,
       BytesScanned: query.bytesScanned ?? 0,
       ExecutionTimeInMillis: query.executionMs ?? 0,

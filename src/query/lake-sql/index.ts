@@ -13,3 +13,4 @@ export { LAKE_FUNCTIONS } from './functions.ts';
 export { formatLakeValue } from './format-value.ts';
 export { lakeColumnName, lakeColumnNames } from './column-names.ts';
 export { QUERY_CONNECTION_SETTINGS, queryConnectionSettings } from './settings.ts';
+export { eventsMatchedOf } from './profile.ts';

@@ -11,14 +11,21 @@
  * no SET after start. `enable_external_access` can only be switched off at run time, never back on;
  * with `lock_configuration` no connection can change any setting any more.
  */
-export function queryConnectionSettings(options: { memoryLimit?: string; threads?: number } = {}): string[] {
+export function queryConnectionSettings(
+  options: { memoryLimit?: string; threads?: number; allowedPaths?: readonly string[] } = {},
+): string[] {
+  const quote = (text: string): string => `'${text.replaceAll("'", "''")}'`;
   return [
     `SET autoinstall_known_extensions = false`,
     `SET autoload_known_extensions = false`,
     `SET allow_community_extensions = false`,
     `SET allow_unsigned_extensions = false`,
-    ...(options.memoryLimit ? [`SET memory_limit = '${options.memoryLimit.replaceAll("'", "''")}'`] : []),
+    ...(options.memoryLimit ? [`SET memory_limit = ${quote(options.memoryLimit)}`] : []),
     ...(options.threads ? [`SET threads = ${Math.max(1, Math.floor(options.threads))}`] : []),
+    // Files DuckDB itself writes with external access off (the query profiles).
+    ...(options.allowedPaths?.length
+      ? [`SET allowed_paths = [${options.allowedPaths.map(quote).join(', ')}]`]
+      : []),
     `SET enable_external_access = false`,
     `SET lock_configuration = true`,
   ];

@@ -4,12 +4,15 @@ import { QueryTimedOut, type ExecuteOptions, type LakeQueryEngine } from '../../
 import {
   LakeQueryError,
   LakeTranslator,
+  eventsMatchedOf,
   formatLakeValue,
   installLakeFunctions,
   lakeColumnNames,
   queryConnectionSettings,
 } from '../../query/lake-sql/index.ts';
-import { totalmem } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
 
 /** Half the machine's memory, in whole megabytes: queries spill to disk beyond it. */
 function defaultMemoryLimit(): string {
@@ -34,6 +37,9 @@ export class DuckDbLakeQueryEngine implements LakeQueryEngine {
     connections: DuckDBConnection[],
     private readonly translator: LakeTranslator,
     private readonly translatorConnection: DuckDBConnection,
+    /** Where DuckDB writes each query connection's profile of its last statement. */
+    private readonly profiles: Map<DuckDBConnection, string>,
+    private readonly profileDir: string,
   ) {
     this.idle = [...connections];
   }
@@ -55,8 +61,19 @@ export class DuckDbLakeQueryEngine implements LakeQueryEngine {
       all.push(c);
     }
     const translatorConnection = all.pop() as DuckDBConnection;
+    // Each query connection profiles its statements (DuckDB's JSON profile, written to a file of
+    // its own when a statement ends): EventsMatched is read from there.
+    const profileDir = mkdtempSync(join(tmpdir(), 'opentrail-lake-profiles-'));
+    const profiles = new Map<DuckDBConnection, string>();
+    for (const [i, c] of all.entries()) {
+      const path = join(profileDir, `connection-${i}.json`);
+      await c.run(`SET enable_profiling = 'json'`);
+      await c.run(`SET profiling_output = '${path.replaceAll("'", "''")}'`);
+      profiles.set(c, path);
+    }
     for (const setting of queryConnectionSettings({
       memoryLimit: options.memoryLimit ?? defaultMemoryLimit(),
+      allowedPaths: [...profiles.values()],
     })) {
       await translatorConnection.run(setting);
     }
@@ -65,7 +82,7 @@ export class DuckDbLakeQueryEngine implements LakeQueryEngine {
         ? { cacheEntries: options.translationCacheEntries }
         : {}),
     });
-    return new DuckDbLakeQueryEngine(all, translator, translatorConnection);
+    return new DuckDbLakeQueryEngine(all, translator, translatorConnection, profiles, profileDir);
   }
 
   private async withConnection<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
@@ -91,10 +108,21 @@ export class DuckDbLakeQueryEngine implements LakeQueryEngine {
     }
   }
 
+  /** EventsMatched of the statement `c` ran last (see lake-sql/profile.ts); undefined if unknown. */
+  private eventsMatched(c: DuckDBConnection, sql: string): number | undefined {
+    const path = this.profiles.get(c);
+    if (!path) return undefined;
+    try {
+      return eventsMatchedOf(JSON.parse(readFileSync(path, 'utf8')), sql);
+    } catch {
+      return undefined;
+    }
+  }
+
   async execute(
     sql: string,
     options: ExecuteOptions,
-  ): Promise<{ columns: string[]; rows: (string | null)[][] }> {
+  ): Promise<{ columns: string[]; rows: (string | null)[][]; eventsMatched?: number }> {
     return this.withConnection(async (c) => {
       let timedOut = false;
       let tooLarge = false;
@@ -133,7 +161,9 @@ export class DuckDbLakeQueryEngine implements LakeQueryEngine {
             `The query result has more than ${options.maxRows} rows; narrow it with WHERE or LIMIT.`,
           );
         }
-        return { columns, rows };
+        // The result is read to its end, so DuckDB has ended the statement and written its profile.
+        const eventsMatched = this.eventsMatched(c, sql);
+        return { columns, rows, ...(eventsMatched !== undefined ? { eventsMatched } : {}) };
       } catch (error) {
         if (timedOut)
           throw new QueryTimedOut(
@@ -153,5 +183,6 @@ export class DuckDbLakeQueryEngine implements LakeQueryEngine {
     this.translator.close();
     this.translatorConnection.closeSync();
     for (const c of this.idle) c.closeSync();
+    rmSync(this.profileDir, { recursive: true, force: true });
   }
 }
