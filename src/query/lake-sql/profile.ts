@@ -20,7 +20,7 @@ const STORE_TABLE = /(^|\.)eds_[0-9a-f]+$/;
 const PASS_THROUGH = new Set(['FILTER', 'PROJECTION']);
 
 function asNode(value: unknown): ProfileNode | undefined {
-  return typeof value === 'object' && value !== null ? (value as ProfileNode) : undefined;
+  return typeof value === 'object' && value !== null ? value : undefined;
 }
 
 function childrenOf(node: ProfileNode): ProfileNode[] {
