@@ -26,6 +26,7 @@ import {
   UpdateEventDataStoreCommand,
   paginateGetQueryResults,
   type CloudTrailClient,
+  type DescribeQueryCommandOutput,
   type GetImportCommandOutput,
 } from '@aws-sdk/client-cloudtrail';
 import { LocalDirObjectStore } from '../src/objects/index.ts';
@@ -42,9 +43,12 @@ let client: CloudTrailClient;
 /** The invictus records as parsed objects, to compute expected results independently. */
 const records: Record<string, unknown>[] = [];
 
-async function queryRows(sql: string): Promise<Record<string, string>[]> {
+/** Starts a query and waits for it to end, which must be FINISHED; returns its id and DescribeQuery. */
+async function finishedQuery(
+  sql: string,
+): Promise<{ QueryId?: string; described: DescribeQueryCommandOutput }> {
   const { QueryId } = await client.send(new StartQueryCommand({ QueryStatement: sql }));
-  const status = await waitFor(
+  const described = await waitFor(
     'the query to finish',
     async () => {
       const d = await client.send(new DescribeQueryCommand({ QueryId }));
@@ -52,7 +56,12 @@ async function queryRows(sql: string): Promise<Record<string, string>[]> {
     },
     60_000,
   );
-  assert.equal(status.QueryStatus, 'FINISHED', status.ErrorMessage);
+  assert.equal(described.QueryStatus, 'FINISHED', described.ErrorMessage);
+  return { QueryId, described };
+}
+
+async function queryRows(sql: string): Promise<Record<string, string>[]> {
+  const { QueryId } = await finishedQuery(sql);
   const rows: Record<string, string>[] = [];
   for await (const page of paginateGetQueryResults({ client, pageSize: 7 }, { QueryId })) {
     for (const row of page.QueryResultRows ?? [])
@@ -271,16 +280,7 @@ describe('imports and queries', () => {
 
   it('DescribeQuery counts the events that matched the filters, not the rows returned', async () => {
     const describe = async (sql: string): Promise<{ matched: number; scanned: number; rows: number }> => {
-      const { QueryId } = await client.send(new StartQueryCommand({ QueryStatement: sql }));
-      const d = await waitFor(
-        'the query to finish',
-        async () => {
-          const q = await client.send(new DescribeQueryCommand({ QueryId }));
-          return q.QueryStatus === 'FINISHED' || q.QueryStatus === 'FAILED' ? q : undefined;
-        },
-        60_000,
-      );
-      assert.equal(d.QueryStatus, 'FINISHED', d.ErrorMessage);
+      const { QueryId, described: d } = await finishedQuery(sql);
       const results = await client.send(new GetQueryResultsCommand({ QueryId }));
       return {
         matched: d.QueryStatistics?.EventsMatched ?? -1,
