@@ -5,8 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import { join } from 'node:path';
 import type * as CloudTrailSdk from '@aws-sdk/client-cloudtrail';
 import type { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
@@ -26,6 +26,7 @@ import {
   ObjectStoreError,
   S3ObjectStore,
   bucketNameProblem,
+  exchange,
   loadS3Sdk,
   signRequestV4,
   type ObjectStore,
@@ -182,15 +183,6 @@ export class CloudTrailApiError extends Error {
 const TARGET_PREFIX = 'com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.';
 const MAX_ATTEMPTS = 3;
 
-function readAll(response: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    response.on('data', (chunk: Buffer) => chunks.push(chunk));
-    response.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    response.on('error', reject);
-  });
-}
-
 /**
  * CloudTrail's JSON 1.1 protocol over node:http, SigV4-signed: the three calls validation makes of
  * an OpenTrail server. Loading the SDK's CloudTrail client takes ~80 ms, longer than validating a
@@ -258,30 +250,22 @@ export class JsonTrailApi implements TrailApi {
     }
   }
 
-  private post(
+  private async post(
     path: string,
     headers: Record<string, string>,
     body: string,
   ): Promise<{ status: number; text: string }> {
-    const send = this.url.protocol === 'https:' ? httpsRequest : httpRequest;
-    return new Promise((resolve, reject) => {
-      const request = send(
-        {
-          protocol: this.url.protocol,
-          hostname: this.url.hostname,
-          port: this.url.port || undefined,
-          method: 'POST',
-          path,
-          headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
-          agent: this.agent,
-        },
-        (response) => {
-          readAll(response).then((text) => resolve({ status: response.statusCode ?? 0, text }), reject);
-        },
-      );
-      request.on('error', reject);
-      request.end(body);
+    const answer = await exchange({
+      protocol: this.url.protocol as 'http:' | 'https:',
+      hostname: this.url.hostname,
+      port: this.url.port,
+      method: 'POST',
+      path,
+      headers,
+      body,
+      agent: this.agent,
     });
+    return { status: answer.status, text: answer.body.toString('utf8') };
   }
 
   async describeTrail(region: string, trailArn: string): Promise<TrailDescription | undefined> {

@@ -11,9 +11,10 @@
  * SDK's decisions. Only an answer of 200, or 404 NoSuchKey, is taken; anything else (redirects,
  * throttling, expired credentials, network errors) is left to the SDK to retry or explain.
  */
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { exchange } from './http-exchange.ts';
 import { EMPTY_PAYLOAD_SHA256, encodeUriComponentV4, signRequestV4 } from './sigv4-signer.ts';
 
 /** Where the SDK sent a bucket's object requests. */
@@ -148,33 +149,15 @@ export class LeanGetter {
       // The SDK's clock offset: it learns how far off this machine's clock is from S3's answers.
       { credentials, region: address.region, service: 's3', nowMs: Date.now() + this.clockOffsetMs() },
     );
-    const https = address.protocol === 'https:';
-    return new Promise((resolve, reject) => {
-      const request = (https ? httpsRequest : httpRequest)(
-        {
-          protocol: address.protocol,
-          hostname: address.hostname,
-          port: address.port,
-          method: 'GET',
-          path,
-          headers,
-          agent: https ? this.httpsAgent : this.httpAgent,
-          timeout: TIMEOUT_MS,
-        },
-        (response: IncomingMessage) => {
-          const chunks: Buffer[] = [];
-          response.on('data', (chunk: Buffer) => chunks.push(chunk));
-          response.on('end', () => {
-            if (!response.complete) reject(new Error('S3 answer cut short'));
-            else resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks) });
-          });
-          response.on('error', reject);
-          response.on('aborted', () => reject(new Error('S3 answer cut short')));
-        },
-      );
-      request.on('timeout', () => request.destroy(new Error('S3 GET timed out')));
-      request.on('error', reject);
-      request.end();
+    return exchange({
+      protocol: address.protocol,
+      hostname: address.hostname,
+      port: address.port,
+      method: 'GET',
+      path,
+      headers,
+      agent: address.protocol === 'https:' ? this.httpsAgent : this.httpAgent,
+      timeoutMs: TIMEOUT_MS,
     });
   }
 

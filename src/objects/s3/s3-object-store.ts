@@ -45,6 +45,7 @@ export class S3ObjectStore implements ObjectStore {
   readonly bucket: string;
   private client: S3Client | undefined;
   private ready: Promise<{ s3: S3Sdk; client: S3Client; lean: LeanGetter }> | undefined;
+  private lean: LeanGetter | undefined;
   private closed = false;
 
   constructor(private readonly options: S3ObjectStoreOptions) {
@@ -63,7 +64,8 @@ export class S3ObjectStore implements ObjectStore {
         ...(credentials ? { credentials } : {}),
         maxAttempts: 3,
       });
-      return { s3, client: this.client, lean: LeanGetter.of(this.client) };
+      this.lean = LeanGetter.of(this.client);
+      return { s3, client: this.client, lean: this.lean };
     }));
   }
 
@@ -224,12 +226,12 @@ export class S3ObjectStore implements ObjectStore {
 
   /** GETs answered without the SDK (see read()). */
   get leanReads(): number {
-    return this.client ? LeanGetter.of(this.client).leanReads : 0;
+    return this.lean?.leanReads ?? 0;
   }
 
   close(): void {
     this.closed = true;
-    if (this.client) LeanGetter.of(this.client).destroy();
+    this.lean?.destroy();
     this.client?.destroy();
   }
 }

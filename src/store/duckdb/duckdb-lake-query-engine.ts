@@ -10,7 +10,8 @@ import {
   lakeColumnNames,
   queryConnectionSettings,
 } from '../../query/lake-sql/index.ts';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 
@@ -109,11 +110,11 @@ export class DuckDbLakeQueryEngine implements LakeQueryEngine {
   }
 
   /** EventsMatched of the statement `c` ran last (see lake-sql/profile.ts); undefined if unknown. */
-  private eventsMatched(c: DuckDBConnection, sql: string): number | undefined {
+  private async eventsMatched(c: DuckDBConnection, sql: string): Promise<number | undefined> {
     const path = this.profiles.get(c);
     if (!path) return undefined;
     try {
-      return eventsMatchedOf(JSON.parse(readFileSync(path, 'utf8')), sql);
+      return eventsMatchedOf(JSON.parse(await readFile(path, 'utf8')), sql);
     } catch {
       return undefined;
     }
@@ -162,7 +163,7 @@ export class DuckDbLakeQueryEngine implements LakeQueryEngine {
           );
         }
         // The result is read to its end, so DuckDB has ended the statement and written its profile.
-        const eventsMatched = this.eventsMatched(c, sql);
+        const eventsMatched = await this.eventsMatched(c, sql);
         return { columns, rows, ...(eventsMatched !== undefined ? { eventsMatched } : {}) };
       } catch (error) {
         if (timedOut)
