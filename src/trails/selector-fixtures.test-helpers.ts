@@ -1,6 +1,6 @@
 /**
  * Records for the selector tests. Management events come from the real sample logs in
- * ../shared/data; those logs hold no data, network activity or Insights events, so those are
+ * test/fixtures/cloudtrail-samples; those logs hold no data, network activity or Insights events, so those are
  * written here in the shape the CloudTrail and S3 user guides show for such records.
  */
 import assert from 'node:assert/strict';
@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { isServiceError } from '../errors.ts';
 import type { CloudTrailRecord } from '../events/record.ts';
 
-const SAMPLES = new URL('../../../shared/data/cloudtrail-samples/', import.meta.url).pathname;
+import { CLOUDTRAIL_SAMPLES as SAMPLES } from '../../test/fixtures/samples.ts';
 
 let byId: Map<string, CloudTrailRecord> | undefined;
 

@@ -5,7 +5,7 @@
  * nothing is interpolated into a pattern, and lengths are checked before anything else walks the
  * value.
  *
- * Sources (see /work/notes/research-trails.md): the botocore model cloudtrail/2013-11-01, the
+ * Sources: the botocore model cloudtrail/2013-11-01, the
  * CloudTrail User Guide ("Naming requirements", "Configuring Amazon SNS notifications") and error
  * texts seen in real AWS answers quoted in public issues. Where no AWS wording was found the
  * message is ours and says what was wrong and what was expected.

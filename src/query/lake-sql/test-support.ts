@@ -1,4 +1,4 @@
-/** Shared by this folder's tests: in-memory stores loaded with real CloudTrail records from ../shared/data. */
+/** Shared by this folder's tests: in-memory stores loaded with real CloudTrail records from test/fixtures. */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance, listValue, type DuckDBConnection } from '@duckdb/node-api';
@@ -7,9 +7,9 @@ import { installLakeFunctions } from './install.ts';
 import { queryConnectionSettings } from './settings.ts';
 import { translateLakeQuery } from './translate.ts';
 
-const DATA = join(import.meta.dirname, '../../../../shared/data/cloudtrail-samples');
+import { CLOUDTRAIL_SAMPLES as DATA } from '../../../test/fixtures/samples.ts';
 
-/** The invictus-ir dataset (MIT, see its LICENSE in ../shared/data): CloudTrail log files `{"Records": [...]}`. */
+/** The invictus-ir dataset (MIT, see its LICENSE in test/fixtures/cloudtrail-samples): CloudTrail log files `{"Records": [...]}`. */
 export function invictusRecords(): Record<string, unknown>[] {
   const dir = join(DATA, 'invictus-ir-aws_dataset');
   return readdirSync(dir)
@@ -21,7 +21,7 @@ export function invictusRecords(): Record<string, unknown>[] {
     );
 }
 
-/** The Stratus Red Team detonation logs (Apache-2.0, see ../shared/data): JSON arrays of records. */
+/** The Stratus Red Team detonation logs (Apache-2.0, see test/fixtures/cloudtrail-samples): JSON arrays of records. */
 export function stratusRecords(): Record<string, unknown>[] {
   const dir = join(DATA, 'stratus-red-team-detonation-logs');
   return readdirSync(dir)
