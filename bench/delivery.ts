@@ -25,7 +25,7 @@ import { promisify } from 'node:util';
 import { gunzipSync, gzip as gzipCallback } from 'node:zlib';
 import { CloudTrailClient, CreateTrailCommand, StartLoggingCommand } from '@aws-sdk/client-cloudtrail';
 import { RecordClient, resolveCredentials } from '../src/cli/client.ts';
-import { LocalDirObjectStore } from '../src/objects/index.ts';
+import { LocalDirObjectStore } from '../src/local/index.ts';
 import { INVICTUS_ACCOUNT, spawnServer, type ChildServer } from '../test/helpers/server.ts';
 
 const gzip = promisify(gzipCallback);

@@ -14,7 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { pino } from 'pino';
-import { LocalDirObjectStore } from '../src/objects/index.ts';
+import { LocalDirObjectStore } from '../src/local/index.ts';
 import { parseRecordBatch } from '../src/ingest/parse-batch.ts';
 import {
   EventDataStoreRegistry,
@@ -23,8 +23,8 @@ import {
   lakeTableOf,
   type EventDataStore,
 } from '../src/query/index.ts';
-import { DuckDbDatabase, DuckDbEventStore, DuckDbLakeStore } from '../src/store/index.ts';
-import { DuckDbLakeQueryEngine } from '../src/store/duckdb/duckdb-lake-query-engine.ts';
+import { DuckDbDatabase, DuckDbEventStore, DuckDbLakeStore } from '../src/duckdb/index.ts';
+import { DuckDbLakeQueryEngine } from '../src/duckdb/duckdb-lake-query-engine.ts';
 import { freshSampleRecords, inTempDir } from './shared.ts';
 
 export interface LakeBench {
@@ -68,7 +68,7 @@ export async function benchLake(options: {
   return inTempDir('opentrail-bench-lake-', async (dir) => {
     const db = await DuckDbDatabase.open(join(dir, 'opentrail.duckdb'));
     const events = await DuckDbEventStore.open(db);
-    const lake = await DuckDbLakeStore.open(db);
+    const lake = await DuckDbLakeStore.open(db, events);
     const registry = await EventDataStoreRegistry.open(lake);
     const id = randomUUID();
     const store: EventDataStore = {

@@ -11,9 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudTrailClient, LookupEventsCommand, type LookupAttributeKey } from '@aws-sdk/client-cloudtrail';
 import { resolveCredentials } from '../src/cli/client.ts';
-import { DuckDbDatabase, DuckDbEventStore } from '../src/store/index.ts';
+import { DuckDbDatabase, DuckDbEventStore } from '../src/duckdb/index.ts';
 import { BIGINT } from '@duckdb/node-api';
-import { appendColumns } from '../src/store/duckdb/column-appender.ts';
+import { appendColumns } from '../src/duckdb/column-appender.ts';
 import { eventIdHash, hash64, hashToBigInt } from '../src/store/event-id-set.ts';
 import { spawnServer } from '../test/helpers/server.ts';
 

@@ -44,7 +44,7 @@ import { gunzipSync } from 'node:zlib';
 import { CloudTrailClient, CreateTrailCommand, StartLoggingCommand } from '@aws-sdk/client-cloudtrail';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { RecordClient, resolveCredentials } from '../src/cli/client.ts';
-import { LocalDirObjectStore } from '../src/objects/index.ts';
+import { LocalDirObjectStore } from '../src/local/index.ts';
 import { AWS_CLI_V1, run } from '../test/helpers/run.ts';
 import {
   BIN,

@@ -39,9 +39,8 @@ function sourceFingerprint() {
 }
 
 function buildBundle(entry, path) {
-  // esbuild as tsx resolves it: the version tsx was installed with.
-  const requireFromTsx = createRequire(createRequire(import.meta.url).resolve('tsx/esm/api'));
-  const esbuild = requireFromTsx('esbuild');
+  // A declared dependency of ours, pinned to the minor version tsx runs the sources with.
+  const esbuild = createRequire(import.meta.url)('esbuild');
   const result = esbuild.buildSync({
     entryPoints: [entry],
     bundle: true,

@@ -12,19 +12,25 @@ import {
   TrailDelivery,
 } from './delivery/index.ts';
 import { SigningKeyRing } from './integrity/index.ts';
-import { Authenticator, DuckDbIdentityStore, FileOrganizations, bootstrapIdentity } from './iam/index.ts';
+import { Authenticator, bootstrapIdentity } from './iam/index.ts';
+
+import { FileOrganizations } from './local/index.ts';
 import { GroupCommitter, ParsePool } from './ingest/index.ts';
-import { LocalKeyProvider } from './kms/index.ts';
-import { LocalDirObjectStore, S3ObjectStore, type ObjectStore } from './objects/index.ts';
+import { LocalKeyProvider } from './local/index.ts';
+import { type ObjectStore } from './objects/index.ts';
+import { LocalDirObjectStore } from './local/index.ts';
+import { S3ObjectStore } from './aws/index.ts';
 import {
+  DuckDbChannelStore,
   DuckDbDatabase,
   DuckDbDigestJournal,
   DuckDbEventStore,
+  DuckDbIdentityStore,
+  DuckDbLakeQueryEngine,
   DuckDbLakeStore,
   DuckDbSigningKeyStore,
-  DuckDbChannelStore,
   DuckDbTrailStore,
-} from './store/index.ts';
+} from './duckdb/index.ts';
 import { TrailRegistry, organizationAccounts } from './trails/index.ts';
 import {
   ChannelRegistry,
@@ -35,7 +41,6 @@ import {
   QueryService,
 } from './query/index.ts';
 import { ServiceError } from './errors.ts';
-import { DuckDbLakeQueryEngine } from './store/duckdb/duckdb-lake-query-engine.ts';
 
 export interface RunningServer {
   url: string;
@@ -122,7 +127,7 @@ export async function startServer(
     },
   );
 
-  const lakeStore = await DuckDbLakeStore.open(db);
+  const lakeStore = await DuckDbLakeStore.open(db, store);
   const lakeRegistry = await EventDataStoreRegistry.open(lakeStore);
   const orgAccountsOf = (accountId: string): ReadonlySet<string> | undefined => {
     const org = organizations.organizationOf(accountId);

@@ -27,7 +27,7 @@ import {
   sha256Hex,
   type DigestFile,
 } from '../src/integrity/index.ts';
-import { LocalDirObjectStore } from '../src/objects/index.ts';
+import { LocalDirObjectStore } from '../src/local/index.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 import { cloudTrailClient, syntheticRecord, waitFor } from './helpers/trails.ts';
 

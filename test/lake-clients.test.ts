@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { LocalDirObjectStore } from '../src/objects/index.ts';
+import { LocalDirObjectStore } from '../src/local/index.ts';
 import { AWS_CLI_V1, AWS_CLI_V2, run } from './helpers/run.ts';
 import { SAMPLES, startTestServer, type TestServer } from './helpers/server.ts';
 import { waitFor } from './helpers/trails.ts';

@@ -19,7 +19,7 @@ import {
   type CloudTrailClient,
   type Tag,
 } from '@aws-sdk/client-cloudtrail';
-import { LocalDirObjectStore } from '../src/objects/index.ts';
+import { LocalDirObjectStore } from '../src/local/index.ts';
 import { AWS_CLI_V1, run } from './helpers/run.ts';
 import { makeTempDir, startTestServer, type TestServer } from './helpers/server.ts';
 import { cloudTrailClient, errorOf } from './helpers/trails.ts';

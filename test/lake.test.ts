@@ -29,7 +29,7 @@ import {
   type DescribeQueryCommandOutput,
   type GetImportCommandOutput,
 } from '@aws-sdk/client-cloudtrail';
-import { LocalDirObjectStore } from '../src/objects/index.ts';
+import { LocalDirObjectStore } from '../src/local/index.ts';
 import { AWS_CLI_V1, AWS_CLI_V2, run } from './helpers/run.ts';
 import { BIN, SAMPLES, startTestServer, type TestServer } from './helpers/server.ts';
 import { cloudTrailClient, errorOf, waitFor } from './helpers/trails.ts';

@@ -37,7 +37,7 @@ import {
   type Trail,
 } from '@aws-sdk/client-cloudtrail';
 import type { CloudTrailRecord } from '../src/events/index.ts';
-import { LocalDirObjectStore } from '../src/objects/index.ts';
+import { LocalDirObjectStore } from '../src/local/index.ts';
 import { AWS_CLI_V1, AWS_CLI_V2, run } from './helpers/run.ts';
 import { makeTempDir, startTestServer, type TestServer } from './helpers/server.ts';
 import { REGION as SIGNING_REGION, apiRequest, createSigner, signAndSend } from './helpers/signed-fetch.ts';

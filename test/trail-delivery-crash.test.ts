@@ -11,7 +11,7 @@ import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CloudTrailClient, CreateTrailCommand, StartLoggingCommand } from '@aws-sdk/client-cloudtrail';
 import { RecordClient, resolveCredentials } from '../src/cli/client.ts';
-import { LocalDirObjectStore } from '../src/objects/index.ts';
+import { LocalDirObjectStore } from '../src/local/index.ts';
 import { makeTempDir, spawnServer, type ChildServer } from './helpers/server.ts';
 import { eventIdOf, readDelivered, syntheticRecord, waitFor } from './helpers/trails.ts';
 

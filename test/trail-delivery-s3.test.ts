@@ -15,7 +15,7 @@ import {
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 import { RecordClient } from '../src/cli/client.ts';
-import { S3ObjectStore } from '../src/objects/index.ts';
+import { S3ObjectStore } from '../src/aws/index.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 import { cloudTrailClient, eventIdOf, readDelivered, syntheticRecord, waitFor } from './helpers/trails.ts';
 

@@ -11,7 +11,7 @@ import {
   type CloudTrailClient,
 } from '@aws-sdk/client-cloudtrail';
 import { RecordClient } from '../src/cli/client.ts';
-import { LocalDirObjectStore } from '../src/objects/index.ts';
+import { LocalDirObjectStore } from '../src/local/index.ts';
 import { isGlobalServiceEvent } from '../src/trails/index.ts';
 import { INVICTUS_ACCOUNT, startTestServer, type TestServer } from './helpers/server.ts';
 import {

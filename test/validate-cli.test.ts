@@ -10,7 +10,7 @@ import {
   type CloudTrailClient,
 } from '@aws-sdk/client-cloudtrail';
 import { RecordClient } from '../src/cli/client.ts';
-import { LocalDirObjectStore } from '../src/objects/index.ts';
+import { LocalDirObjectStore } from '../src/local/index.ts';
 import { BIN, makeTempDir, startTestServer, type TestServer } from './helpers/server.ts';
 import { run } from './helpers/run.ts';
 import { cloudTrailClient, syntheticRecord, waitFor } from './helpers/trails.ts';

@@ -60,7 +60,7 @@ import {
   updateTrail,
 } from './cloudtrail/trails.ts';
 import { CLOUDTRAIL_OPERATIONS, isReadOnlyOperation, operationOfTarget } from './cloudtrail/operations.ts';
-import { parseJsonObjectBody } from './input.ts';
+import { parseJsonObjectBody } from '../input.ts';
 import type { NextTokenCodec } from './next-token.ts';
 import { handleRecordRequest } from './record-endpoint.ts';
 

@@ -6,7 +6,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { digestLogFile, type LogFileDigest } from '../integrity/index.ts';
-import { readObjectFile } from '../objects/index.ts';
+import { readObjectFile } from '../local/index.ts';
 
 /** Files per message: enough to amortise a message, few enough to share the work out evenly. */
 const BATCH_FILES = 64;

@@ -7,7 +7,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { digestLogFile } from '../integrity/log-file-digest.ts';
-import { readObjectFile } from '../objects/local-dir/local-dir-object-store.ts';
+import { readObjectFile } from '../local/local-dir-object-store.ts';
 import type { LogDigestReply, LogDigestRequest } from './log-digest-pool.ts';
 
 /** Answers each request with the digests of its files, in order. */

@@ -33,8 +33,9 @@ import {
   createOrganization,
   readOrganizations,
   removeOrganizationAccount,
-} from '../iam/index.ts';
-import { LocalDirObjectStore, ObjectStoreError } from '../objects/index.ts';
+} from '../local/index.ts';
+import { ObjectStoreError } from '../objects/index.ts';
+import { LocalDirObjectStore } from '../local/index.ts';
 import { RecordClient, cloudTrailClient, type ClientOptions } from './client.ts';
 import { batchBodies, decodeLogFile, findLogFiles, readLogFile } from './log-files.ts';
 import { csvText, formatEvents, tableText, type OutputFormat } from './lookup-output.ts';

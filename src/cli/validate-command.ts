@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { SingleBar } from 'cli-progress';
 import { InvalidArgumentError, type Command } from 'commander';
 import { DEFAULT_DATA_DIR } from '../config.ts';
-import { readOrganizations } from '../iam/index.ts';
+import { readOrganizations } from '../local/index.ts';
 import {
   CheckpointError,
   PublicKeyListError,

@@ -6,7 +6,7 @@
  */
 import { Command } from 'commander';
 import { ConfigError, DEFAULT_PORT } from '../config.ts';
-import { OrganizationError } from '../iam/index.ts';
+import { OrganizationError } from '../local/index.ts';
 import { ObjectStoreError } from '../objects/index.ts';
 import { addValidateCommand } from './validate-command.ts';
 

@@ -20,18 +20,16 @@ import {
   type TrailObject,
   type TrailObjectReader,
 } from '../integrity/index.ts';
+import { ObjectStoreError, bucketNameProblem, type ObjectStore } from '../objects/index.ts';
 import {
   LeanGetter,
-  LocalDirObjectStore,
-  ObjectStoreError,
   S3ObjectStore,
-  bucketNameProblem,
   exchange,
   loadS3Sdk,
   signRequestV4,
-  type ObjectStore,
   type SigningCredentials,
-} from '../objects/index.ts';
+} from '../aws/index.ts';
+import { LocalDirObjectStore } from '../local/index.ts';
 import type { LogDigestPool } from './log-digest-pool.ts';
 
 export interface BucketReaderOptions {

@@ -1,6 +1,6 @@
 import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { DuckDbIdentityStore } from './duckdb/duckdb-identity-store.ts';
+import type { IdentityStore } from './identity-store.ts';
 import {
   newAccessKeyId,
   newAccountId,
@@ -26,7 +26,7 @@ export interface BootstrapResult {
  * and `<data-dir>/config` so the AWS CLI and SDKs can use the profile unchanged.
  */
 export async function bootstrapIdentity(
-  store: DuckDbIdentityStore,
+  store: IdentityStore,
   options: { dataDir: string; accountId?: string; region: string; endpointUrl: string; nowMs: number },
 ): Promise<BootstrapResult> {
   const accounts = await store.listAccounts();

@@ -1,1 +1,1 @@
-export { LocalKeyProvider } from './local-key-provider.ts';
+export type { KeyProvider } from './key-provider.ts';

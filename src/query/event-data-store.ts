@@ -87,6 +87,11 @@ export function eventDataStoreArn(region: string, accountId: string, id: string)
 }
 
 /** The DuckDB table holding a store's events. */
+/** The event-log consumer (cursor) name of a store's live ingestion. */
+export function lakeConsumer(store: Pick<EventDataStore, 'id'>): string {
+  return `lake:${store.id}`;
+}
+
 export function lakeTableOf(id: string): string {
   return `lake."eds_${id.replaceAll('-', '')}"`;
 }

@@ -22,7 +22,8 @@ import type { ObjectStore } from '../objects/object-store.ts';
 import type { EventStore } from '../store/index.ts';
 import type { Caller, EventDataStoreRegistry } from './event-data-store-registry.ts';
 import type { EventDataStore } from './event-data-store.ts';
-import { lakeConsumer, logFilterOf, type LakeIngestionDeps } from './lake-ingestion.ts';
+import { logFilterOf, type LakeIngestionDeps } from './lake-ingestion.ts';
+import { lakeConsumer } from './event-data-store.ts';
 import type { ImportFailure, ImportRecord, ImportStatus, LakeStore } from './lake-store.ts';
 
 const gunzip = promisify(gunzipCallback);

@@ -2,7 +2,7 @@ export * from './event-data-store.ts';
 export { EventDataStoreRegistry, type Caller } from './event-data-store-registry.ts';
 export * from './channels.ts';
 export { ChannelRegistry } from './channel-registry.ts';
-export { LakeIngestion, DEFAULT_LAKE_INGESTION_OPTIONS, lakeConsumer } from './lake-ingestion.ts';
+export { LakeIngestion, DEFAULT_LAKE_INGESTION_OPTIONS } from './lake-ingestion.ts';
 export type { LakeStore, QueryRecord, StoreSize } from './lake-store.ts';
 export {
   QueryService,

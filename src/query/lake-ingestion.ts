@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { CloudTrailRecord } from '../events/index.ts';
 import type { EventStore } from '../store/index.ts';
 import { compileAdvancedEventSelectors } from '../trails/advanced-event-selectors.ts';
-import type { EventDataStore } from './event-data-store.ts';
+import { lakeConsumer, type EventDataStore } from './event-data-store.ts';
 import type { EventDataStoreRegistry } from './event-data-store-registry.ts';
 import type { LogCopyFilter } from './lake-store.ts';
 
@@ -38,10 +38,6 @@ export const DEFAULT_LAKE_INGESTION_OPTIONS: LakeIngestionOptions = {
   maxEventsPerRound: 131_072,
   retentionEveryMs: 3_600_000,
 };
-
-export function lakeConsumer(store: Pick<EventDataStore, 'id'>): string {
-  return `lake:${store.id}`;
-}
 
 /** The accounts whose events a store takes: its own, or its organization's. */
 export function storeAccounts(

@@ -1,3 +1,4 @@
+import type { LogRange } from '../store/index.ts';
 import type { EventDataStore } from './event-data-store.ts';
 
 /** The outcome of a finished (or failed) query, as persisted for GetQueryResults. */
@@ -73,17 +74,7 @@ export interface ImportRecord {
 }
 
 /** Which events of the log live ingestion or an Event history import adds in one batch. */
-export interface LogCopyFilter {
-  afterSeq: bigint;
-  toSeq: bigint;
-  accounts: readonly string[];
-  /** Only this region's events (a single-region store). */
-  region?: string;
-  /** eventTime in [startMs, endMs). */
-  startMs?: number;
-  endMs?: number;
-  /** Only events of this category (decided without parsing). */
-  category?: string;
+export interface LogCopyFilter extends LogRange {
   /** Decides on each remaining record's text (advanced selectors that need the record). */
   selects?: (raw: string) => boolean;
 }

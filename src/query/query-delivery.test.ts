@@ -13,14 +13,9 @@ import {
   type SigningKeyRecord,
   type SigningKeyStore,
 } from '../integrity/index.ts';
-import {
-  LocalDirObjectStore,
-  ObjectStoreError,
-  type ObjectInfo,
-  type ObjectStore,
-  type PutOptions,
-} from '../objects/index.ts';
-import { DuckDbDatabase, DuckDbLakeStore } from '../store/index.ts';
+import { ObjectStoreError, type ObjectInfo, type ObjectStore, type PutOptions } from '../objects/index.ts';
+import { LocalDirObjectStore } from '../local/index.ts';
+import { DuckDbDatabase, DuckDbEventStore, DuckDbLakeStore } from '../duckdb/index.ts';
 import { EventDataStoreRegistry } from './event-data-store-registry.ts';
 import { QueryService, DEFAULT_QUERY_OPTIONS, type LakeQueryEngine } from './queries.ts';
 import {
@@ -515,7 +510,8 @@ describe('QueryService with DeliveryS3Uri', () => {
     ring = keyRing(),
   ): Promise<{ service: QueryService; close(): Promise<void> }> {
     const db = await DuckDbDatabase.open(path);
-    const lake = await DuckDbLakeStore.open(db);
+    const log = await DuckDbEventStore.open(db);
+    const lake = await DuckDbLakeStore.open(db, log);
     const registry = await EventDataStoreRegistry.open(lake);
     const service = await QueryService.open(
       { lake, registry, engine, bucket, keys: ring, logger, now: Date.now },
@@ -526,6 +522,7 @@ describe('QueryService with DeliveryS3Uri', () => {
       async close() {
         await service.close();
         lake.close();
+        await log.close();
         db.close();
       },
     };

@@ -32,6 +32,20 @@ export interface CursorState {
   plannedSeq?: bigint;
 }
 
+/** A slice of the log by sequence numbers, narrowed by the columns the log keeps. */
+export interface LogRange {
+  afterSeq: bigint;
+  toSeq: bigint;
+  accounts: readonly string[];
+  /** Only this region's events. */
+  region?: string;
+  /** eventTime in [startMs, endMs). */
+  startMs?: number;
+  endMs?: number;
+  /** Only events of this category (decided without parsing). */
+  category?: string;
+}
+
 /** Per-event outcome of an append, in input order. */
 export type AppendOutcome = { status: 'recorded'; seq: bigint } | { status: 'duplicate' };
 

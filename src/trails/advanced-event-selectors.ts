@@ -14,7 +14,7 @@
  *   NotStartsWith, NotEndsWith) exclude the event if any matches, and the two groups are ANDed.
  *   Field selectors of one selector are ANDed; selectors are ORed (PutEventSelectors).
  */
-import { expectArray, expectObject, optionalString, requireString } from '../api/input.ts';
+import { expectArray, expectObject, optionalString, requireString } from '../input.ts';
 import { ServiceError } from '../errors.ts';
 import type { CloudTrailRecord } from '../events/record.ts';
 import {

@@ -26,7 +26,7 @@
  * - ReadWriteType applies to management and data events alike, by the record's readOnly.
  * - Basic selectors never select network activity events; no selector selects Insights events.
  */
-import { expectArray, expectObject, optionalBoolean, optionalString } from '../api/input.ts';
+import { expectArray, expectObject, optionalBoolean, optionalString } from '../input.ts';
 import { ServiceError } from '../errors.ts';
 import type { CloudTrailRecord } from '../events/record.ts';
 import {

@@ -14,7 +14,7 @@
 // S3 SDK and the file system out of this module (STYLE.md habit 2).
 import { bucketNameProblem } from '../objects/object-store.ts';
 import { ServiceError } from '../errors.ts';
-import { expectArray, expectObject, optionalString } from '../api/input.ts';
+import { expectArray, expectObject, optionalString } from '../input.ts';
 
 /** CloudTrail User Guide, quotas: five trails per Region; a multi-Region trail counts in every Region. */
 export const MAX_TRAILS_PER_REGION = 5;

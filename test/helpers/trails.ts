@@ -6,16 +6,11 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { splitRecordSpans } from '../../src/events/index.ts';
-import {
-  DuckDbIdentityStore,
-  newAccessKeyId,
-  newSecretAccessKey,
-  newUserId,
-  type AccessKeyRecord,
-} from '../../src/iam/index.ts';
-import { LocalKeyProvider } from '../../src/kms/index.ts';
+import { newAccessKeyId, newSecretAccessKey, newUserId, type AccessKeyRecord } from '../../src/iam/index.ts';
+import { DuckDbIdentityStore } from '../../src/duckdb/index.ts';
+import { LocalKeyProvider } from '../../src/local/index.ts';
 import type { ObjectStore } from '../../src/objects/index.ts';
-import { DuckDbDatabase } from '../../src/store/index.ts';
+import { DuckDbDatabase } from '../../src/duckdb/index.ts';
 import { SAMPLES } from './server.ts';
 
 export function cloudTrailClient(

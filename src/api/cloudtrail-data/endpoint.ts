@@ -10,7 +10,7 @@ import { ServiceError, isServiceError } from '../../errors.ts';
 import type { AuthenticatedCall } from '../../iam/index.ts';
 import { apiCallEvent } from '../../ingest/index.ts';
 import { sendError, sendJson, sourceIp } from '../http.ts';
-import { parseJsonObjectBody } from '../input.ts';
+import { parseJsonObjectBody } from '../../input.ts';
 import type { ApiDeps } from '../server.ts';
 import { putAuditEvents, type PutAuditEventsOutput } from './put-audit-events.ts';
 

@@ -19,7 +19,7 @@ import {
   type ChannelDestination,
 } from '../../query/index.ts';
 import { parseTagsList } from '../../trails/index.ts';
-import { optionalInteger, optionalString, requireString } from '../input.ts';
+import { optionalInteger, optionalString, requireString } from '../../input.ts';
 import type { OperationContext } from './operation.ts';
 
 type Output = Promise<Record<string, unknown>>;

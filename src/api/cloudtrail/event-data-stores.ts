@@ -22,7 +22,7 @@ import {
   type BillingMode,
   type EventDataStore,
 } from '../../query/event-data-store.ts';
-import { optionalBoolean, optionalInteger, optionalString, requireString } from '../input.ts';
+import { optionalBoolean, optionalInteger, optionalString, requireString } from '../../input.ts';
 import type { OperationContext } from './operation.ts';
 import { checkOrganization } from './trails.ts';
 

@@ -12,7 +12,7 @@ import {
   optionalString,
   optionalTimestamp,
   requireString,
-} from '../input.ts';
+} from '../../input.ts';
 import type { OperationContext } from './operation.ts';
 
 type Output = Promise<Record<string, unknown>>;

@@ -3,7 +3,7 @@
  * keys signed digests in [StartTime, EndTime] (both default to now), PKCS#1 DER, base64 on the wire.
  */
 import { ServiceError } from '../../errors.ts';
-import { optionalString, optionalTimestamp } from '../input.ts';
+import { optionalString, optionalTimestamp } from '../../input.ts';
 import type { OperationContext } from './operation.ts';
 
 export async function listPublicKeys(

@@ -8,7 +8,7 @@ import { ServiceError } from '../../errors.ts';
 import { inactiveEventDataStore } from '../../query/event-data-store.ts';
 import type { QueryRecord } from '../../query/lake-store.ts';
 import { parseDeliveryS3Uri } from '../../query/query-delivery.ts';
-import { optionalInteger, optionalString, optionalTimestamp, requireString } from '../input.ts';
+import { optionalInteger, optionalString, optionalTimestamp, requireString } from '../../input.ts';
 import type { OperationContext } from './operation.ts';
 
 type Output = Promise<Record<string, unknown>>;

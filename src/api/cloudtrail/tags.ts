@@ -6,7 +6,7 @@
 import { ServiceError } from '../../errors.ts';
 import { requireTaggable } from '../../query/event-data-store.ts';
 import { mergeTags, parseTagsList, removeTags, type Tag, type Trail } from '../../trails/index.ts';
-import { expectArray, optionalString, requireString } from '../input.ts';
+import { expectArray, optionalString, requireString } from '../../input.ts';
 import type { OperationContext } from './operation.ts';
 
 const MAX_LIST_TAGS_RESOURCES = 20;

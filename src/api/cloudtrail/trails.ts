@@ -28,7 +28,7 @@ import {
   type Trail,
   type TrailSelection,
 } from '../../trails/index.ts';
-import { expectArray, optionalBoolean, optionalString, requireString } from '../input.ts';
+import { expectArray, optionalBoolean, optionalString, requireString } from '../../input.ts';
 import type { OperationContext } from './operation.ts';
 
 function scopeOf(ctx: OperationContext): { accountId: string; region: string } {

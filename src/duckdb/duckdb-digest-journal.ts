@@ -4,7 +4,7 @@ import type {
   DigestState,
   JournalEntry,
   JournalFile,
-} from '../../delivery/index.ts';
+} from '../delivery/index.ts';
 import type { DuckDbDatabase } from './database.ts';
 
 const SCHEMA = `

@@ -1,6 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { ServiceError } from '../../errors.ts';
-import { QueryTimedOut, type ExecuteOptions, type LakeQueryEngine } from '../../query/queries.ts';
+import { ServiceError } from '../errors.ts';
+import { QueryTimedOut, type ExecuteOptions, type LakeQueryEngine } from '../query/queries.ts';
 import {
   LakeQueryError,
   LakeTranslator,
@@ -9,7 +9,7 @@ import {
   installLakeFunctions,
   lakeColumnNames,
   queryConnectionSettings,
-} from '../../query/lake-sql/index.ts';
+} from './lake-sql/index.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir, totalmem } from 'node:os';

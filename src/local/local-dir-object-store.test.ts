@@ -3,8 +3,8 @@ import { chmod, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { objectStoreContract } from '../object-store.contract.ts';
-import { ObjectStoreError } from '../object-store.ts';
+import { objectStoreContract } from '../objects/object-store.contract.ts';
+import { ObjectStoreError } from '../objects/object-store.ts';
 import { LocalDirObjectStore } from './local-dir-object-store.ts';
 
 describe('LocalDirObjectStore', () => {

@@ -4,8 +4,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { parseRecordBatch } from '../../ingest/parse-batch.ts';
-import { lakeTableOf, type EventDataStore, type ImportRecord } from '../../query/index.ts';
+import { parseRecordBatch } from '../ingest/parse-batch.ts';
+import { lakeTableOf, type EventDataStore, type ImportRecord } from '../query/index.ts';
 import { DuckDbDatabase } from './database.ts';
 import { DuckDbEventStore } from './duckdb-event-store.ts';
 import { DuckDbLakeStore } from './duckdb-lake-store.ts';
@@ -101,7 +101,7 @@ describe('DuckDbLakeStore.copyFromLog', () => {
   it('copies what the filter takes, once, with the import record in the same transaction', async () => {
     await withDatabase(async (db) => {
       const events = await DuckDbEventStore.open(db);
-      const lake = await DuckDbLakeStore.open(db);
+      const lake = await DuckDbLakeStore.open(db, events);
       const records = [
         ...Array.from({ length: 20 }, (_, i) => record(ACCOUNT, i < 15 ? 'us-east-1' : 'eu-west-1', i)),
         ...Array.from({ length: 5 }, (_, i) => record(OTHER, 'us-east-1', i)),
@@ -154,7 +154,7 @@ describe('DuckDbLakeStore.ingestFromLog', () => {
   it('adds what the filter takes and moves the consumer cursor in the same transaction', async () => {
     await withDatabase(async (db) => {
       const events = await DuckDbEventStore.open(db);
-      const lake = await DuckDbLakeStore.open(db);
+      const lake = await DuckDbLakeStore.open(db, events);
       const records = Array.from({ length: 30 }, (_, i) => record(i < 20 ? ACCOUNT : OTHER, 'us-east-1', i));
       await appendRecords(events, records);
       const target = store();
@@ -191,7 +191,8 @@ describe('DuckDbLakeStore.ingestFromLog', () => {
 describe('DuckDbLakeStore import failures', () => {
   it('keeps failures apart from the record, and moves those of older records out on open', async () => {
     await withDatabase(async (db, path) => {
-      let lake = await DuckDbLakeStore.open(db);
+      let log = await DuckDbEventStore.open(db);
+      let lake = await DuckDbLakeStore.open(db, log);
       const failure = { location: 's3://b/k1', errorType: 'InvalidLogFile', errorMessage: 'bad', timeMs: 5 };
       await lake.saveImport(importRecord('new'), { index: 0, entry: failure });
       // A record as it was saved before failures had their own table.
@@ -200,10 +201,12 @@ describe('DuckDbLakeStore import failures', () => {
         c.run('INSERT INTO lake_imports VALUES ($1, $2, $3)', ['old', 2n, JSON.stringify(old)]),
       );
       lake.close();
+      await log.close();
       db.close();
 
       const reopened = await DuckDbDatabase.open(path);
-      lake = await DuckDbLakeStore.open(reopened);
+      log = await DuckDbEventStore.open(reopened);
+      lake = await DuckDbLakeStore.open(reopened, log);
       assert.deepEqual(await lake.importFailures('new', 0, 10), [failure]);
       assert.deepEqual(
         (await lake.importFailures('old', 1, 10)).map((f) => f.location),
@@ -212,6 +215,7 @@ describe('DuckDbLakeStore import failures', () => {
       for (const r of await lake.loadImports())
         assert.ok(!('failures' in r), `${r.id} has no failures field`);
       lake.close();
+      await log.close();
       reopened.close();
     });
   });

@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance, listValue, type DuckDBConnection } from '@duckdb/node-api';
-import { createTableSql, rowsFromJsonSql, type LakeTableKind } from '../lake-schema.ts';
+import { createTableSql, rowsFromJsonSql, type LakeTableKind } from '../../query/lake-schema.ts';
 import { installLakeFunctions } from './install.ts';
 import { queryConnectionSettings } from './settings.ts';
 import { translateLakeQuery } from './translate.ts';

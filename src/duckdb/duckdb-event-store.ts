@@ -10,14 +10,15 @@ import {
 import type {
   AppendOutcome,
   CursorState,
+  LogRange,
   DeliveryEvent,
   EventStore,
   LookupQuery,
   NewEvent,
   StoredEvent,
-} from '../event-store.ts';
-import type { EventCategory } from '../../events/index.ts';
-import { EventIdSet, eventIdHash, hash64, hashToBigInt } from '../event-id-set.ts';
+} from '../store/event-store.ts';
+import type { EventCategory } from '../events/index.ts';
+import { EventIdSet, eventIdHash, hash64, hashToBigInt } from '../store/event-id-set.ts';
 import { appendColumns, readInt64Words, type ColumnValues } from './column-appender.ts';
 import type { DuckDbDatabase } from './database.ts';
 
@@ -602,13 +603,53 @@ export class DuckDbEventStore implements EventStore {
   }
 
   async commitCursor(consumer: string, seq: bigint): Promise<void> {
-    await this.db.withConnection((c) =>
-      c.run(
-        `INSERT INTO cursors VALUES ($1, $2, $3, NULL)
-         ON CONFLICT (consumer) DO UPDATE SET seq = excluded.seq, updated_at = excluded.updated_at, planned = NULL`,
-        [consumer, seq, BigInt(this.now())],
-      ),
+    await this.db.withConnection((c) => this.commitCursorOn(c, consumer, seq));
+  }
+
+  /**
+   * Moves a cursor inside the caller's transaction on `c` (a connection of this database): the
+   * Lake store commits its copy of the log and the copy's cursor together.
+   */
+  async commitCursorOn(c: DuckDBConnection, consumer: string, seq: bigint): Promise<void> {
+    await c.run(
+      `INSERT INTO cursors VALUES ($1, $2, $3, NULL)
+       ON CONFLICT (consumer) DO UPDATE SET seq = excluded.seq, updated_at = excluded.updated_at, planned = NULL`,
+      [consumer, seq, BigInt(this.now())],
     );
+  }
+
+  /** Forgets a cursor inside the caller's transaction on `c` (a connection of this database). */
+  async deleteCursorOn(c: DuckDBConnection, consumer: string): Promise<void> {
+    await c.run('DELETE FROM cursors WHERE consumer = $1', [consumer]);
+  }
+
+  /**
+   * Copies the events with sequence numbers in (afterSeq, toSeq] of the given accounts (and
+   * region, category and eventTime range when given) into the temporary table `table` (seq,
+   * event_id, event_time, raw) on `c`, inside the caller's transaction: the log → Lake copy reads
+   * the log without the rows ever leaving DuckDB. Returns false when the range is empty.
+   */
+  async selectInto(c: DuckDBConnection, table: string, filter: LogRange): Promise<boolean> {
+    if (filter.toSeq <= filter.afterSeq || filter.accounts.length === 0) return false;
+    // Sequence numbers and times are numbers we hold; accounts, region and category are bound.
+    const where = [`seq > ${filter.afterSeq} AND seq <= ${filter.toSeq}`, 'list_contains($1, account_id)'];
+    const params: DuckDBValue[] = [listValue([...filter.accounts])];
+    if (filter.region !== undefined) {
+      params.push(filter.region);
+      where.push(`region = $${params.length}`);
+    }
+    if (filter.category !== undefined) {
+      params.push(filter.category);
+      where.push(`category = $${params.length}`);
+    }
+    if (filter.startMs !== undefined) where.push(`event_time >= ${Math.trunc(filter.startMs)}`);
+    if (filter.endMs !== undefined && Number.isFinite(filter.endMs))
+      where.push(`event_time < ${Math.trunc(filter.endMs)}`);
+    await c.run(
+      `CREATE OR REPLACE TEMP TABLE ${table} AS SELECT seq, event_id, event_time, raw FROM events WHERE ${where.join(' AND ')}`,
+      params,
+    );
+    return true;
   }
 
   async purgeHistory(cutoffMs: number): Promise<number> {

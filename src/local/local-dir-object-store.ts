@@ -16,7 +16,7 @@ import {
   type ObjectInfo,
   type ObjectStore,
   type PutOptions,
-} from '../object-store.ts';
+} from '../objects/object-store.ts';
 
 interface StoredMeta {
   metadata: Record<string, string>;

@@ -1,4 +1,4 @@
-import type { SigningKeyRecord, SigningKeyStore } from '../../integrity/index.ts';
+import type { SigningKeyRecord, SigningKeyStore } from '../integrity/index.ts';
 import type { DuckDbDatabase } from './database.ts';
 
 const SCHEMA = `

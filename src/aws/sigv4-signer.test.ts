@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { verifySigV4 } from '../../iam/index.ts';
+import { verifySigV4 } from '../iam/index.ts';
 import { EMPTY_PAYLOAD_SHA256, signRequestV4, type SigningCredentials } from './sigv4-signer.ts';
 
 const CREDENTIALS: SigningCredentials = {

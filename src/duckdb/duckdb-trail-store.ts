@@ -1,4 +1,4 @@
-import type { Trail, TrailStore } from '../../trails/index.ts';
+import type { Trail, TrailStore } from '../trails/index.ts';
 import type { DuckDbDatabase } from './database.ts';
 
 const SCHEMA = `

@@ -1,4 +1,4 @@
-import type { Channel, ChannelStore } from '../../query/channels.ts';
+import type { Channel, ChannelStore } from '../query/channels.ts';
 import type { DuckDbDatabase } from './database.ts';
 
 const SCHEMA = `

@@ -1,6 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { LocalKeyProvider } from '../../kms/index.ts';
-import type { AccessKeyRecord } from '../principal.ts';
+import type { KeyProvider } from '../kms/index.ts';
+import type { AccessKeyRecord, IdentityStore } from '../iam/index.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS accounts (
@@ -25,13 +25,13 @@ CREATE TABLE IF NOT EXISTS access_keys (
 `;
 
 /** Accounts, IAM users and access keys; secrets are sealed by the key provider at rest. */
-export class DuckDbIdentityStore {
+export class DuckDbIdentityStore implements IdentityStore {
   private constructor(
     private readonly connection: DuckDBConnection,
-    private readonly keys: LocalKeyProvider,
+    private readonly keys: KeyProvider,
   ) {}
 
-  static async open(connection: DuckDBConnection, keys: LocalKeyProvider): Promise<DuckDbIdentityStore> {
+  static async open(connection: DuckDBConnection, keys: KeyProvider): Promise<DuckDbIdentityStore> {
     await connection.run(SCHEMA);
     return new DuckDbIdentityStore(connection, keys);
   }

@@ -2,7 +2,7 @@
  * Type checks for JSON 1.1 request members. A member of the wrong JSON type is a
  * SerializationException, as AWS's JSON services answer it.
  */
-import { ServiceError } from '../errors.ts';
+import { ServiceError } from './errors.ts';
 
 function kindOf(value: unknown): string {
   if (value === null) return 'null';

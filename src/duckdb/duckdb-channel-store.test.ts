@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it } from 'node:test';
-import { ChannelRegistry, channelArn, type Channel, type EventDataStore } from '../../query/index.ts';
+import { ChannelRegistry, channelArn, type Channel, type EventDataStore } from '../query/index.ts';
 import { DuckDbDatabase } from './database.ts';
 import { DuckDbChannelStore } from './duckdb-channel-store.ts';
 

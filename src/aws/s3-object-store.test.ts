@@ -12,8 +12,8 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
-import { ObjectStoreError } from '../object-store.ts';
-import { objectStoreContract } from '../object-store.contract.ts';
+import { ObjectStoreError } from '../objects/object-store.ts';
+import { objectStoreContract } from '../objects/object-store.contract.ts';
 import { S3ObjectStore } from './s3-object-store.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';

@@ -1,13 +1,14 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { KeyProvider } from '../kms/index.ts';
 
 /**
  * The local key provider: one 256-bit master key in `<data-dir>/master.key` (mode 0600) that
  * seals secrets at rest with AES-256-GCM. Each sealed value is bound to a context string, so a
  * ciphertext copied to another row does not open there.
  */
-export class LocalKeyProvider {
+export class LocalKeyProvider implements KeyProvider {
   private constructor(private readonly masterKey: Buffer) {}
 
   static async open(dataDir: string): Promise<LocalKeyProvider> {

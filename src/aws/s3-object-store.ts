@@ -14,7 +14,7 @@ import {
   type ObjectInfo,
   type ObjectStore,
   type PutOptions,
-} from '../object-store.ts';
+} from '../objects/object-store.ts';
 import { LeanGetter } from './lean-get.ts';
 
 type S3Sdk = typeof S3SdkModule;

@@ -8,7 +8,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isOrganizationId, type Organization, type Organizations } from '../trails/index.ts';
-import { isAccountId } from './principal.ts';
+import { isAccountId } from '../iam/principal.ts';
 
 export const ORGANIZATIONS_FILE = 'organizations.json';
 

@@ -1,6 +1,6 @@
-import { listValue, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
-import { lakeTableOf, type EventDataStore } from '../../query/event-data-store.ts';
-import { createTableSql, rowsFromJsonSql } from '../../query/lake-schema.ts';
+import { listValue, type DuckDBConnection } from '@duckdb/node-api';
+import { lakeConsumer, lakeTableOf, type EventDataStore } from '../query/event-data-store.ts';
+import { createTableSql, rowsFromJsonSql } from '../query/lake-schema.ts';
 import type {
   ImportFailure,
   ImportRecord,
@@ -8,8 +8,9 @@ import type {
   LogCopyFilter,
   QueryRecord,
   StoreSize,
-} from '../../query/lake-store.ts';
+} from '../query/lake-store.ts';
 import type { DuckDbDatabase } from './database.ts';
+import type { DuckDbEventStore } from './duckdb-event-store.ts';
 
 const SCHEMA = `
 CREATE SCHEMA IF NOT EXISTS lake;
@@ -72,13 +73,15 @@ export class DuckDbLakeStore implements LakeStore {
   private constructor(
     private readonly db: DuckDbDatabase,
     private readonly writer: DuckDBConnection,
+    private readonly log: DuckDbEventStore,
   ) {}
 
-  static async open(db: DuckDbDatabase): Promise<DuckDbLakeStore> {
+  /** `log` is the event log of the same database, which live ingestion and history imports copy from. */
+  static async open(db: DuckDbDatabase, log: DuckDbEventStore): Promise<DuckDbLakeStore> {
     const writer = await db.connect();
     await writer.run(SCHEMA);
     await writer.run('CREATE TEMP TABLE IF NOT EXISTS lake_staging (json VARCHAR NOT NULL)');
-    const store = new DuckDbLakeStore(db, writer);
+    const store = new DuckDbLakeStore(db, writer, log);
     await store.moveFailuresOutOfRecords();
     return store;
   }
@@ -149,7 +152,7 @@ export class DuckDbLakeStore implements LakeStore {
       await c.run(`DROP TABLE IF EXISTS ${lakeTableOf(store.id)}`);
       await c.run('DELETE FROM lake_event_data_stores WHERE arn = $1', [store.arn]);
       await c.run('DELETE FROM lake_store_sizes WHERE store_id = $1', [store.id]);
-      await c.run('DELETE FROM cursors WHERE consumer = $1', [consumerOf(store)]);
+      await this.log.deleteCursorOn(c, lakeConsumer(store));
     });
   }
 
@@ -186,11 +189,7 @@ export class DuckDbLakeStore implements LakeStore {
   ingestFromLog(store: EventDataStore, consumer: string, filter: LogCopyFilter): Promise<number> {
     return this.write(async (c) => {
       const added = await this.insertFromLog(c, store, filter, { leaveOutHeld: false });
-      await c.run(
-        `INSERT INTO cursors VALUES ($1, $2, $3, NULL)
-         ON CONFLICT (consumer) DO UPDATE SET seq = excluded.seq, updated_at = excluded.updated_at, planned = NULL`,
-        [consumer, filter.toSeq, BigInt(Date.now())],
-      );
+      await this.log.commitCursorOn(c, consumer, filter.toSeq);
       return added;
     });
   }
@@ -217,26 +216,8 @@ export class DuckDbLakeStore implements LakeStore {
     filter: LogCopyFilter,
     options: { leaveOutHeld: boolean },
   ): Promise<number> {
-    if (filter.toSeq <= filter.afterSeq || filter.accounts.length === 0) return 0;
+    if (!(await this.log.selectInto(c, 'lake_copy', filter))) return 0;
     const table = lakeTableOf(store.id);
-    // Sequence numbers and times are numbers we hold; accounts, region and category are bound.
-    const where = [`seq > ${filter.afterSeq} AND seq <= ${filter.toSeq}`, 'list_contains($1, account_id)'];
-    const params: DuckDBValue[] = [listValue([...filter.accounts])];
-    if (filter.region !== undefined) {
-      params.push(filter.region);
-      where.push(`region = $${params.length}`);
-    }
-    if (filter.category !== undefined) {
-      params.push(filter.category);
-      where.push(`category = $${params.length}`);
-    }
-    if (filter.startMs !== undefined) where.push(`event_time >= ${Math.trunc(filter.startMs)}`);
-    if (filter.endMs !== undefined && Number.isFinite(filter.endMs))
-      where.push(`event_time < ${Math.trunc(filter.endMs)}`);
-    await c.run(
-      `CREATE OR REPLACE TEMP TABLE lake_copy AS SELECT seq, event_id, event_time, raw FROM events WHERE ${where.join(' AND ')}`,
-      params,
-    );
     try {
       if (filter.selects) {
         const rows = await c.runAndReadAll('SELECT seq, raw FROM lake_copy');
@@ -474,10 +455,6 @@ export class DuckDbLakeStore implements LakeStore {
 }
 
 /** The cursor name of a store's consumer of the event log. */
-export function consumerOf(store: Pick<EventDataStore, 'id'>): string {
-  return `lake:${store.id}`;
-}
-
 async function putFailure(
   c: DuckDBConnection,
   importId: string,

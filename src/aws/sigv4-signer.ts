@@ -6,7 +6,7 @@
  * It lives with the S3 store, its main user; iam/ verifies what it signs.
  */
 import { createHash, createHmac } from 'node:crypto';
-import { formatAmzDate, signingKey, uriEncode } from '../../iam/sigv4-primitives.ts';
+import { formatAmzDate, signingKey, uriEncode } from '../iam/sigv4-primitives.ts';
 
 /** RFC 3986 encoding as SigV4 requires (the name the lean clients use). */
 export const encodeUriComponentV4 = uriEncode;

@@ -3,8 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { GroupCommitter } from '../../ingest/index.ts';
-import type { LookupAttributeKey, NewEvent } from '../event-store.ts';
+import { GroupCommitter } from '../ingest/index.ts';
+import type { LookupAttributeKey, NewEvent } from '../store/event-store.ts';
 import { DuckDbDatabase } from './database.ts';
 import { DuckDbEventStore, recordsByPositionSql } from './duckdb-event-store.ts';
 

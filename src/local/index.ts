@@ -1,0 +1,4 @@
+/** The local file system backend: embedded buckets, the master key, organizations. Imported by main.ts and cli/ only. */
+export { LocalDirObjectStore, readObjectFile } from './local-dir-object-store.ts';
+export { LocalKeyProvider } from './local-key-provider.ts';
+export * from './file-organizations.ts';
