@@ -9,8 +9,12 @@ export class ServiceError extends Error {
   readonly fault: Fault;
   readonly httpStatus: number;
 
-  constructor(code: string, message: string, options: { fault?: Fault; httpStatus?: number } = {}) {
-    super(message);
+  constructor(
+    code: string,
+    message: string,
+    options: { fault?: Fault; httpStatus?: number; cause?: unknown } = {},
+  ) {
+    super(message, options.cause !== undefined ? { cause: options.cause } : undefined);
     this.name = 'ServiceError';
     this.code = code;
     this.fault = options.fault ?? 'client';

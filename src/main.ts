@@ -3,7 +3,14 @@ import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
-import { NextTokenCodec, createApiServer } from './api/index.ts';
+import {
+  NextTokenCodec,
+  cloudTrailDataEndpoint,
+  cloudTrailEndpoint,
+  createApiServer,
+  recordsEndpoint,
+  type LakeContext,
+} from './api/index.ts';
 import type { Config } from './config.ts';
 import {
   DEFAULT_DELIVERY_OPTIONS,
@@ -12,7 +19,7 @@ import {
   TrailDelivery,
 } from './delivery/index.ts';
 import { SigningKeyRing } from './integrity/index.ts';
-import { Authenticator, bootstrapIdentity } from './iam/index.ts';
+import { Authenticator, allowAuthenticated, bootstrapIdentity } from './iam/index.ts';
 
 import { FileOrganizations } from './local/index.ts';
 import { GroupCommitter, ParsePool } from './ingest/index.ts';
@@ -160,43 +167,50 @@ export async function startServer(
   // Keys load once the port is known (the config file written for the CLI names the endpoint);
   // until then every request is answered 'unknown key'.
   const authenticator = new Authenticator([]);
+  const lake: LakeContext = {
+    registry: lakeRegistry,
+    ingestion,
+    queries,
+    imports,
+    channels,
+    checkDeletable: (store) => {
+      channels.checkDeletable(store);
+      if (imports.hasOngoing(store.arn)) {
+        throw new ServiceError(
+          'EventDataStoreHasOngoingImportException',
+          `Event data store ${store.arn} has an import in progress; stop it or wait for it to finish.`,
+        );
+      }
+    },
+  };
   const server = createApiServer({
+    endpoints: [
+      cloudTrailEndpoint({
+        store,
+        tokens: new NextTokenCodec(keys.deriveKey('lookup-next-token')),
+        historyRetentionDays: config.historyRetentionDays,
+        trails,
+        delivery: {
+          wake: () => delivery.wake(),
+          forget: async (arn) => {
+            await delivery.forget(arn);
+            await digests.forget(arn);
+          },
+        },
+        bucket,
+        notifier,
+        organizations,
+        signingKeys,
+        lake,
+      }),
+      cloudTrailDataEndpoint(lake),
+      recordsEndpoint({ parsers, historyRetentionDays: config.historyRetentionDays }),
+    ],
     authenticator,
+    authorizer: allowAuthenticated,
     committer,
-    parsers,
-    store,
-    tokens: new NextTokenCodec(keys.deriveKey('lookup-next-token')),
     logger,
-    historyRetentionDays: config.historyRetentionDays,
     now,
-    trails,
-    delivery: {
-      wake: () => delivery.wake(),
-      forget: async (arn) => {
-        await delivery.forget(arn);
-        await digests.forget(arn);
-      },
-    },
-    bucket,
-    notifier,
-    organizations,
-    signingKeys,
-    lake: {
-      registry: lakeRegistry,
-      ingestion,
-      queries,
-      imports,
-      channels,
-      checkDeletable: (store) => {
-        channels.checkDeletable(store);
-        if (imports.hasOngoing(store.arn)) {
-          throw new ServiceError(
-            'EventDataStoreHasOngoingImportException',
-            `Event data store ${store.arn} has an import in progress; stop it or wait for it to finish.`,
-          );
-        }
-      },
-    },
   });
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject);

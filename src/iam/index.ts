@@ -3,3 +3,4 @@ export * from './sigv4.ts';
 export { Authenticator, type AuthenticatedCall } from './authenticator.ts';
 export { bootstrapIdentity, ADMIN_USER, CREDENTIALS_PROFILE, type BootstrapResult } from './bootstrap.ts';
 export type { IdentityStore } from './identity-store.ts';
+export * from './authorizer.ts';

@@ -13,12 +13,10 @@ import type {
 } from '../../query/index.ts';
 import type { NextTokenCodec } from '../next-token.ts';
 
-/** What every CloudTrail operation handler gets besides its input. */
-export interface OperationContext {
-  caller: AuthenticatedCall;
+/** The services CloudTrail's operations work on, wired once by the composition root. */
+export interface CloudTrailServices {
   store: EventStore;
   tokens: NextTokenCodec;
-  nowMs: number;
   historyRetentionDays: number;
   trails: TrailRegistry;
   delivery: TrailDeliveryControl;
@@ -27,6 +25,12 @@ export interface OperationContext {
   organizations: Organizations;
   signingKeys: SigningKeyRing;
   lake: LakeContext;
+}
+
+/** What every CloudTrail operation handler gets besides its input: the services and the call. */
+export interface OperationContext extends CloudTrailServices {
+  caller: AuthenticatedCall;
+  nowMs: number;
   /**
    * Runs `fn` with the sequence number of this call's own self-audit event once it is durable
    * (StopLogging delivers up to and including its own event).

@@ -1,0 +1,73 @@
+/**
+ * What every wire endpoint gives the pipeline (api/pipeline.ts): where it listens, what it
+ * accepts, and how it names the operation a request calls. The pipeline does the rest — bounded
+ * read, authentication, authorization, self-audit and error mapping — once for all endpoints.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { EventCategory } from '../events/index.ts';
+import type { AuthenticatedCall } from '../iam/index.ts';
+import type { AppendOutcome, NewEvent } from '../store/index.ts';
+
+/** The parts of a request an operation reads besides its body. */
+export interface RequestView {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  headers: IncomingMessage['headersDistinct'];
+}
+
+/** One authenticated call on its way through the pipeline. */
+export interface CallContext {
+  caller: AuthenticatedCall;
+  request: RequestView;
+  /** When the call was received (after authentication); the audit record's eventTime. */
+  nowMs: number;
+  /**
+   * Runs `fn` with the sequence number of this call's own audit record once it is durable
+   * (StopLogging delivers up to and including its own event).
+   */
+  onRecorded(fn: (seq: bigint) => Promise<void>): void;
+}
+
+/** What an operation did, for the audit record and the answer. */
+export interface Handled {
+  /** Events recorded in the same transaction as the call's own audit record (a recording batch). */
+  events?: readonly NewEvent[];
+  /** The audit record's responseElements. */
+  responseElements: Record<string, unknown> | null;
+  /** The answer's body, given the append outcomes of `events` in order. */
+  answer(outcomes: readonly AppendOutcome[]): unknown;
+}
+
+/** One operation of one service, as its audit record names it. */
+export interface Operation<Input = unknown> {
+  /** The audit record's eventName (the AWS operation name). */
+  name: string;
+  /** The audit record's eventSource, e.g. cloudtrail.amazonaws.com. */
+  eventSource: string;
+  /** The IAM action the authorizer decides on, e.g. cloudtrail:StopLogging. */
+  action: string;
+  readOnly: boolean;
+  category: EventCategory;
+  /** Reads the body (attacker-controlled bytes); throws ServiceError for malformed input. */
+  parse(body: Buffer, call: CallContext): Input | Promise<Input>;
+  /** The audit record's requestParameters; `input` is undefined when parse failed. */
+  requestParameters(input: Input | undefined, call: CallContext): Record<string, unknown> | null;
+  handle(input: Input, call: CallContext): Promise<Handled>;
+}
+
+/** A wire protocol of one service at one place of the server. */
+export interface Endpoint {
+  /** Whether this endpoint serves the request (method and path). */
+  matches(method: string, path: string): boolean;
+  /** The SigV4 credential scope service names accepted. */
+  signingNames: readonly string[];
+  maxBodyBytes: number;
+  /** The Content-Type of answers and errors. */
+  contentType: string;
+  /**
+   * The operation the request calls, or a ServiceError (thrown) when it names none; such a
+   * request is answered but not audited, as nothing says which operation was meant.
+   */
+  route(request: RequestView): Operation;
+}
