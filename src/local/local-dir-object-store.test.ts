@@ -3,9 +3,28 @@ import { chmod, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { objectStoreContract } from '../objects/object-store.contract.ts';
 import { ObjectStoreError } from '../objects/object-store.ts';
 import { LocalDirObjectStore } from './local-dir-object-store.ts';
+
+const NOBODY = 65534;
+
+/** Runs checkWritable() in a child process with another user's rights; answers its error code or 'writable'. */
+async function checkWritableAs(uid: number, root: string, bucket: string): Promise<string> {
+  const module = new URL('./local-dir-object-store.ts', import.meta.url).href;
+  const script = `
+    const { LocalDirObjectStore } = await import(${JSON.stringify(module)});
+    try { await new LocalDirObjectStore(${JSON.stringify(root)}, ${JSON.stringify(bucket)}).checkWritable(); console.log('writable'); }
+    catch (e) { console.log(e.code); }`;
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--import', 'tsx', '--input-type=module', '-e', script],
+    { uid, gid: uid, cwd: new URL('../..', import.meta.url).pathname, env: { PATH: process.env.PATH ?? '' } },
+  );
+  return stdout.trim();
+}
 
 describe('LocalDirObjectStore', () => {
   const roots: string[] = [];
@@ -53,17 +72,21 @@ describe('LocalDirObjectStore', () => {
     }
   });
 
-  it(
-    'reports a bucket it cannot write as AccessDenied',
-    { skip: process.getuid?.() === 0 ? 'root can write anywhere' : false },
-    async () => {
-      const root = await newRoot();
-      await LocalDirObjectStore.createBucket(root, 'read-only');
-      await chmod(join(root, 'read-only'), 0o500);
+  it('reports a bucket it cannot write as AccessDenied', async () => {
+    const root = await newRoot();
+    await LocalDirObjectStore.createBucket(root, 'read-only');
+    await chmod(join(root, 'read-only'), 0o555);
+    if (process.getuid?.() !== 0) {
       await assert.rejects(
         new LocalDirObjectStore(root, 'read-only').checkWritable(),
         (e: unknown) => e instanceof ObjectStoreError && e.code === 'AccessDenied',
       );
-    },
-  );
+      return;
+    }
+    // Root writes anywhere (CI runs as root): the same check runs in a child process as nobody.
+    await chmod(root, 0o755);
+    assert.equal(await checkWritableAs(NOBODY, root, 'read-only'), 'AccessDenied');
+    await chmod(join(root, 'read-only'), 0o777);
+    assert.equal(await checkWritableAs(NOBODY, root, 'read-only'), 'writable');
+  });
 });
