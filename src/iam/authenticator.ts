@@ -36,7 +36,7 @@ export class Authenticator {
         accountId: key.accountId,
         userName: key.userName,
         userId: key.userId,
-        arn: userArn(key.accountId, key.userName),
+        arn: userArn(key.accountId, key.userName, verified.region),
         accessKeyId: key.accessKeyId,
       },
       region: verified.region,

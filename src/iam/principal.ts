@@ -1,4 +1,5 @@
 import { randomBytes, randomInt } from 'node:crypto';
+import { formatArn, partitionOf } from '../events/index.ts';
 
 /** The caller behind a verified access key. */
 export interface Principal {
@@ -43,8 +44,18 @@ export function newSecretAccessKey(): string {
   return randomBytes(30).toString('base64');
 }
 
-export function userArn(accountId: string, userName: string): string {
-  return `arn:aws:iam::${accountId}:user/${userName}`;
+/**
+ * IAM is global: a user ARN names no Region, and is in the partition of the Region the call was
+ * signed for, as are the resources the call creates.
+ */
+export function userArn(accountId: string, userName: string, region: string): string {
+  return formatArn({
+    partition: partitionOf(region),
+    service: 'iam',
+    region: '',
+    accountId,
+    resource: `user/${userName}`,
+  });
 }
 
 export function isAccountId(value: string): boolean {

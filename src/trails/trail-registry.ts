@@ -2,18 +2,18 @@
  * The trails of every account, held in memory and written through to a TrailStore. Mutations run
  * one at a time, so checks such as the per-region limit and name uniqueness cannot race.
  */
+import pLimit from 'p-limit';
 import { ServiceError } from '../errors.ts';
 import type { Trail } from './trail.ts';
 import type { TrailStore } from './trail-store.ts';
 import type { Organizations } from './organizations.ts';
+import { parseTrailRef, trailArn } from './trail-names.ts';
 import {
   MAX_TRAILS_PER_REGION,
   maximumTrailsExceeded,
-  parseTrailRef,
   trailAlreadyExists,
-  trailArn,
   trailNotFound,
-} from './trail-rules.ts';
+} from './trail-errors.ts';
 
 export interface CallerScope {
   accountId: string;
@@ -22,7 +22,7 @@ export interface CallerScope {
 
 export class TrailRegistry {
   private readonly trails = new Map<string, Trail>();
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly serially = pLimit(1);
   private readonly listeners = new Set<(trail: Trail, deleted: boolean) => void>();
 
   private constructor(
@@ -175,11 +175,5 @@ export class TrailRegistry {
 
   private notify(trail: Trail, deleted: boolean): void {
     for (const listener of this.listeners) listener(trail, deleted);
-  }
-
-  private serially<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn);
-    this.queue = run.catch(() => undefined);
-    return run;
   }
 }

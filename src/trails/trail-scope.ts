@@ -3,8 +3,9 @@
  * Since 22 November 2021 AWS records global service events (IAM, STS through its global endpoint,
  * CloudFront, console sign-in, Route 53) in us-east-1 only; trails deliver them when they include
  * global service events and cover us-east-1 (AWS CloudTrail User Guide, "About global service
- * events").
+ * events"). A multi-Region trail must include them.
  */
+import { ServiceError } from '../errors.ts';
 import type { Trail } from './trail.ts';
 
 export const GLOBAL_SERVICE_REGION = 'us-east-1';
@@ -43,4 +44,21 @@ export function trailCovers(
   if (!trail.isMultiRegionTrail && event.region !== trail.homeRegion) return false;
   if (!trail.includeGlobalServiceEvents && isGlobalServiceEvent(event)) return false;
   return true;
+}
+
+/**
+ * A multi-Region trail must log global service events; AWS refuses the combination in CreateTrail
+ * and UpdateTrail with this text (quoted from real answers). Pass the values the trail would have
+ * after the call.
+ */
+export function validateMultiRegionGlobalEvents(
+  isMultiRegionTrail: boolean,
+  includeGlobalServiceEvents: boolean,
+): void {
+  if (isMultiRegionTrail && !includeGlobalServiceEvents) {
+    throw new ServiceError(
+      'InvalidParameterCombinationException',
+      'Multi-Region trail must include global service events.',
+    );
+  }
 }

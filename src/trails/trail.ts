@@ -4,7 +4,7 @@
  * decimal strings so the whole trail round-trips through JSON.
  */
 import type { TrailSelection } from './event-selectors.ts';
-import type { Tag } from './trail-rules.ts';
+import type { Tag } from '../events/index.ts';
 
 export interface TrailStatus {
   isLogging: boolean;

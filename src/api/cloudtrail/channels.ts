@@ -18,7 +18,7 @@ import {
   type Channel,
   type ChannelDestination,
 } from '../../query/index.ts';
-import { parseTagsList } from '../../trails/index.ts';
+import { parseTagsList } from '../../events/index.ts';
 import { optionalInteger, optionalString, requireString } from '../../input.ts';
 import type { OperationContext } from './operation.ts';
 

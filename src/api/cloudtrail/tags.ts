@@ -5,7 +5,8 @@
  */
 import { ServiceError } from '../../errors.ts';
 import { requireTaggable } from '../../query/event-data-store.ts';
-import { mergeTags, parseTagsList, removeTags, type Tag, type Trail } from '../../trails/index.ts';
+import { isAccountId, mergeTags, parseArn, parseTagsList, removeTags, type Tag } from '../../events/index.ts';
+import type { Trail } from '../../trails/index.ts';
 import { expectArray, optionalString, requireString } from '../../input.ts';
 import type { OperationContext } from './operation.ts';
 
@@ -20,14 +21,20 @@ interface Tagged {
 }
 
 function taggedResource(resourceId: string, ctx: OperationContext): Tagged {
-  const match = /^arn:aws[a-z-]*:cloudtrail:([a-z0-9-]+):(\d{12}):([a-z]+)\/(.+)$/.exec(resourceId);
-  if (!match) {
+  const arn = parseArn(resourceId);
+  const kind = /^([a-z]+)\/.+$/.exec(arn?.resource ?? '')?.[1];
+  if (
+    arn?.service !== 'cloudtrail' ||
+    !/^[a-z0-9-]+$/.test(arn.region) ||
+    !isAccountId(arn.accountId) ||
+    kind === undefined
+  ) {
     throw new ServiceError(
       'CloudTrailARNInvalidException',
       `${resourceId} is not a valid ARN. The format is arn:aws:cloudtrail:region:account-id:trail/trail-name.`,
     );
   }
-  const [, region, accountId, kind] = match;
+  const { region, accountId } = arn;
   // Tags are changed and read in the resource's own region and account (AWS answers ListTags this way).
   if (region !== ctx.caller.region) {
     throw new ServiceError(

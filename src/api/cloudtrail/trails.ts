@@ -10,9 +10,7 @@ import {
   defaultSelection,
   deliveryConsumer,
   kmsKeyArn,
-  mergeTags,
   parseSelectionInput,
-  parseTagsList,
   parseTrailRef,
   snsTopicArn,
   trailArn,
@@ -28,6 +26,7 @@ import {
   type Trail,
   type TrailSelection,
 } from '../../trails/index.ts';
+import { mergeTags, parseTagsList } from '../../events/index.ts';
 import { expectArray, optionalBoolean, optionalString, requireString } from '../../input.ts';
 import type { OperationContext } from './operation.ts';
 
