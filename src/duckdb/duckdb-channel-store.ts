@@ -1,4 +1,5 @@
-import type { Channel, ChannelStore } from '../query/channels.ts';
+import type { Channel } from '../query/channel.ts';
+import type { ChannelStore } from '../query/channel-store.ts';
 import type { DuckDbDatabase } from './database.ts';
 
 const SCHEMA = `

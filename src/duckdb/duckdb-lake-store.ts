@@ -1,4 +1,5 @@
 import { listValue, type DuckDBConnection } from '@duckdb/node-api';
+import pLimit from 'p-limit';
 import { lakeConsumer, lakeTableOf, type EventDataStore } from '../query/event-data-store.ts';
 import { createTableSql, rowsFromJsonSql } from '../query/lake-schema.ts';
 import type {
@@ -68,7 +69,8 @@ const RECORD_OVERRIDES = { eventJson: 'json', eventJsonChecksum: 'NULL' };
  * one transaction at a time.
  */
 export class DuckDbLakeStore implements LakeStore {
-  private queue: Promise<unknown> = Promise.resolve();
+  /** The writer's transactions, one at a time. */
+  private readonly writes = pLimit(1);
 
   private constructor(
     private readonly db: DuckDbDatabase,
@@ -112,7 +114,7 @@ export class DuckDbLakeStore implements LakeStore {
 
   /** Runs `fn` on the writer after every earlier write, inside one transaction. */
   private write<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
-    const run = this.queue.then(async () => {
+    return this.writes(async () => {
       await this.writer.run('BEGIN TRANSACTION');
       try {
         const result = await fn(this.writer);
@@ -125,8 +127,6 @@ export class DuckDbLakeStore implements LakeStore {
         await this.writer.run('DELETE FROM lake_staging').catch(() => undefined);
       }
     });
-    this.queue = run.catch(() => undefined);
-    return run;
   }
 
   async loadStores(): Promise<EventDataStore[]> {
@@ -454,7 +454,7 @@ export class DuckDbLakeStore implements LakeStore {
   }
 }
 
-/** The cursor name of a store's consumer of the event log. */
+/** Saves failure entry `index` of an import, inside the caller's transaction. */
 async function putFailure(
   c: DuckDBConnection,
   importId: string,

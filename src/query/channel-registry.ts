@@ -1,4 +1,4 @@
-import type { Caller } from './event-data-store-registry.ts';
+import pLimit from 'p-limit';
 import {
   channelNotFound,
   channelExistsForStore,
@@ -6,8 +6,9 @@ import {
   parseChannelRef,
   type Channel,
   type ChannelIngestionStatus,
-  type ChannelStore,
-} from './channels.ts';
+} from './channel.ts';
+import type { ChannelStore } from './channel-store.ts';
+import type { Caller } from './event-data-store-registry.ts';
 import type { EventDataStore } from './event-data-store.ts';
 
 /**
@@ -16,7 +17,8 @@ import type { EventDataStore } from './event-data-store.ts';
  */
 export class ChannelRegistry {
   private readonly channels = new Map<string, Channel>();
-  private chain: Promise<unknown> = Promise.resolve();
+  /** Runs a change after every earlier one has finished. */
+  private readonly serialize = pLimit(1);
 
   private constructor(private readonly store: ChannelStore) {}
 
@@ -54,12 +56,6 @@ export class ChannelRegistry {
   checkDeletable(store: EventDataStore): void {
     const channel = this.all().find((c) => channelTargets(c, store.arn));
     if (channel) throw channelExistsForStore(store.arn, channel);
-  }
-
-  private serialize<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.chain.then(fn);
-    this.chain = run.catch(() => undefined);
-    return run;
   }
 
   /** Creates a channel after `check` (run in turn with other changes) accepts the current set. */

@@ -1,3 +1,4 @@
+import pLimit from 'p-limit';
 import {
   eventDataStoreNotFound,
   parseEventDataStoreRef,
@@ -19,7 +20,8 @@ export interface Caller {
  */
 export class EventDataStoreRegistry {
   private readonly stores = new Map<string, EventDataStore>();
-  private chain: Promise<unknown> = Promise.resolve();
+  /** Runs a change after every earlier one has finished. */
+  private readonly serialize = pLimit(1);
 
   private constructor(readonly lake: LakeStore) {}
 
@@ -51,13 +53,6 @@ export class EventDataStoreRegistry {
       throw eventDataStoreNotFound(ref);
     }
     return store;
-  }
-
-  /** Runs a change after every earlier one has finished. */
-  private serialize<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.chain.then(fn);
-    this.chain = run.catch(() => undefined);
-    return run;
   }
 
   /** Creates a store after `check` (run in turn with other changes) accepts the current set. */

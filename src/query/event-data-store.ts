@@ -11,7 +11,14 @@ import {
   parseAdvancedEventSelectors,
   type AdvancedEventSelector,
 } from '../trails/advanced-event-selectors.ts';
-import { MAX_TAGS_PER_RESOURCE, parseTagsList, type Tag } from '../trails/trail-rules.ts';
+import {
+  MAX_TAGS_PER_RESOURCE,
+  formatArn,
+  isAccountId,
+  parseArn,
+  parseTagsList,
+  type Tag,
+} from '../events/index.ts';
 import type { LakeTableKind } from './lake-schema.ts';
 
 export type EventDataStoreStatus =
@@ -82,8 +89,7 @@ const REF_PATTERN = /^[a-zA-Z0-9._/\-:]+$/;
 const UUID = /^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$/;
 
 export function eventDataStoreArn(region: string, accountId: string, id: string): string {
-  const partition = region.startsWith('cn-') ? 'aws-cn' : region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws';
-  return `arn:${partition}:cloudtrail:${region}:${accountId}:eventdatastore/${id}`;
+  return formatArn({ service: 'cloudtrail', region, accountId, resource: `eventdatastore/${id}` });
 }
 
 /** The DuckDB table holding a store's events. */
@@ -118,8 +124,11 @@ export function parseEventDataStoreRef(value: string): EventDataStoreRef {
       `The specified event data store ARN is not valid or does not map to an event data store in your account: ${value.slice(0, 256)}`,
     );
   }
-  const arn = /^arn:aws[a-z-]*:cloudtrail:([a-z0-9-]+):(\d{12}):eventdatastore\/(.+)$/.exec(value);
-  if (arn) return { id: arn[3] ?? '', arn: { region: arn[1] ?? '', accountId: arn[2] ?? '' } };
+  const arn = parseArn(value);
+  const id = arn?.resource.startsWith('eventdatastore/') ? arn.resource.slice('eventdatastore/'.length) : '';
+  if (arn?.service === 'cloudtrail' && /^[a-z0-9-]+$/.test(arn.region) && isAccountId(arn.accountId) && id) {
+    return { id, arn: { region: arn.region, accountId: arn.accountId } };
+  }
   if (value.startsWith('arn:')) {
     throw new ServiceError(
       'EventDataStoreARNInvalidException',

@@ -7,6 +7,7 @@
  * its results are kept first, so a failed delivery loses nothing GetQueryResults returns.
  */
 import { randomUUID } from 'node:crypto';
+import pLimit, { type LimitFunction } from 'p-limit';
 import type { Logger } from 'pino';
 import { ServiceError } from '../errors.ts';
 import type { ActiveSigningKey } from '../integrity/index.ts';
@@ -97,7 +98,8 @@ export class QueryService {
   private readonly queries = new Map<string, QueryRecord>();
   private readonly sql = new Map<string, string>();
   private readonly running = new Map<string, AbortController>();
-  private readonly waiting: string[] = [];
+  /** Runs `concurrency` queries at once, in the order they were started; the rest wait as QUEUED. */
+  private readonly slots: LimitFunction;
   private readonly settled = new Map<string, Promise<void>>();
   private readonly settle = new Map<string, () => void>();
   /** Queries running and deliveries resumed after a restart, for close() to wait on. */
@@ -119,7 +121,9 @@ export class QueryService {
       now: () => number;
     },
     private readonly options: QueryServiceOptions,
-  ) {}
+  ) {
+    this.slots = pLimit(options.concurrency);
+  }
 
   static async open(
     deps: QueryService['deps'],
@@ -193,11 +197,7 @@ export class QueryService {
    */
   async close(): Promise<void> {
     this.closing.abort();
-    for (const id of this.waiting.splice(0)) {
-      this.settle.get(id)?.();
-      this.settle.delete(id);
-      this.settled.delete(id);
-    }
+    for (const id of [...this.settle.keys()]) if (!this.running.has(id)) this.settleQuery(id);
     for (const controller of this.running.values()) controller.abort();
     while (this.tasks.size > 0) await Promise.allSettled([...this.tasks]);
   }
@@ -229,8 +229,7 @@ export class QueryService {
     this.queries.set(query.id, query);
     this.sql.set(query.id, sql);
     this.settled.set(query.id, new Promise((resolve) => this.settle.set(query.id, resolve)));
-    this.waiting.push(query.id);
-    this.pump();
+    this.track(this.slots(() => this.runInSlot(query.id)).finally(() => this.settleQuery(query.id)));
     return query;
   }
 
@@ -240,23 +239,24 @@ export class QueryService {
     return this.queries.get(id);
   }
 
-  private pump(): void {
-    while (this.running.size < this.options.concurrency && this.waiting.length > 0) {
-      const id = this.waiting.shift();
-      if (id === undefined) break;
-      const controller = new AbortController();
-      this.running.set(id, controller);
-      this.track(
-        this.run(id, controller).finally(() => {
-          this.running.delete(id);
-          this.sql.delete(id);
-          this.settle.get(id)?.();
-          this.settle.delete(id);
-          this.settled.delete(id);
-          this.pump();
-        }),
-      );
+  /** Runs a query once a slot is free; close() leaves queued queries unrun. */
+  private async runInSlot(id: string): Promise<void> {
+    if (this.closing.signal.aborted) return;
+    const controller = new AbortController();
+    this.running.set(id, controller);
+    try {
+      await this.run(id, controller);
+    } finally {
+      this.running.delete(id);
+      this.sql.delete(id);
     }
+  }
+
+  /** Resolves what finished() returns for the query. */
+  private settleQuery(id: string): void {
+    this.settle.get(id)?.();
+    this.settle.delete(id);
+    this.settled.delete(id);
   }
 
   private async update(query: QueryRecord): Promise<void> {
@@ -389,8 +389,8 @@ export class QueryService {
         `The query ${id} is ${query.status} and can no longer be cancelled.`,
       );
     }
-    const waitingAt = this.waiting.indexOf(id);
-    if (waitingAt >= 0) this.waiting.splice(waitingAt, 1);
+    // A queued query keeps its place in the queue; once CANCELLED, run() leaves it unrun.
+    const queued = !this.running.has(id);
     this.running.get(id)?.abort();
     const cancelled: QueryRecord = {
       ...query,
@@ -399,11 +399,7 @@ export class QueryService {
       ...(query.deliveryS3Uri !== undefined ? { deliveryStatus: 'CANCELLED' as const } : {}),
     };
     await this.update(cancelled);
-    if (waitingAt >= 0) {
-      this.settle.get(id)?.();
-      this.settle.delete(id);
-      this.settled.delete(id);
-    }
+    if (queued) this.settleQuery(id);
     return cancelled;
   }
 

@@ -1,27 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { assertServiceError } from '../trails/selector-fixtures.test-helpers.ts';
 import {
-  MAX_AUDIT_EVENTS,
-  channelArn,
-  channelExistsForStore,
-  channelTargets,
   convertAuditEvent,
   eventDataChecksum,
-  parseAuditEvents,
-  parseChannelRef,
-  parseDestinations,
-  toApiChannel,
-  validateChannelName,
-  validateSource,
   type AuditEventContext,
   type AuditEventOutcome,
-  type Channel,
-} from './channels.ts';
+} from './audit-event-row.ts';
+import { channelArn } from './channel.ts';
 
 const ACCOUNT = '111122223333';
 const ARN = channelArn('us-east-1', ACCOUNT, '0f4e6b8a-0000-4000-8000-000000000001');
-const STORE_ARN = `arn:aws:cloudtrail:us-east-1:${ACCOUNT}:eventdatastore/abc`;
 
 const CTX: AuditEventContext = {
   channel: { arn: ARN, accountId: ACCOUNT },
@@ -197,135 +185,5 @@ describe('convertAuditEvent()', () => {
     const failure = failureOf(convert(eventData({ recipientAccountId: '999999999999' })));
     assert.equal(failure.errorCode, 'InvalidRecipient');
     assert.match(failure.errorMessage, new RegExp(ACCOUNT));
-  });
-});
-
-describe('parseAuditEvents()', () => {
-  const one = { id: 'a', eventData: '{}' };
-
-  it('keeps ids, eventData and checksums', () => {
-    assert.deepEqual(
-      parseAuditEvents([
-        { ...one, eventDataChecksum: 'c' },
-        { id: 'b_2-x', eventData: 'x' },
-      ]),
-      [
-        { id: 'a', eventData: '{}', eventDataChecksum: 'c' },
-        { id: 'b_2-x', eventData: 'x' },
-      ],
-    );
-  });
-
-  it('refuses two entries with the same id with DuplicatedAuditEventId', () => {
-    assertServiceError(
-      () => parseAuditEvents([one, { ...one }]),
-      'DuplicatedAuditEventId',
-      /same event ID: a/,
-    );
-  });
-
-  it('refuses empty, oversized and malformed lists', () => {
-    assertServiceError(() => parseAuditEvents(undefined), 'ValidationException');
-    assertServiceError(() => parseAuditEvents({}), 'SerializationException');
-    assertServiceError(() => parseAuditEvents([]), 'ValidationException');
-    const many = Array.from({ length: MAX_AUDIT_EVENTS + 1 }, (_, i) => ({ id: `e${i}`, eventData: '{}' }));
-    assertServiceError(() => parseAuditEvents(many), 'ValidationException', /1 to 100/);
-    assertServiceError(() => parseAuditEvents(['x']), 'SerializationException');
-    assertServiceError(() => parseAuditEvents([{ id: 'a' }]), 'ValidationException');
-    assertServiceError(() => parseAuditEvents([{ id: 'a b', eventData: '{}' }]), 'ValidationException');
-    assertServiceError(() => parseAuditEvents([{ ...one, eventDataChecksum: 5 }]), 'SerializationException');
-  });
-
-  it('refuses more than 1 MB of eventData in one request', () => {
-    const big = 'x'.repeat(300 * 1024);
-    const events = Array.from({ length: 4 }, (_, i) => ({ id: `e${i}`, eventData: big }));
-    assertServiceError(() => parseAuditEvents(events), 'ValidationException', /1048576/);
-  });
-});
-
-describe('channel names, sources, references and destinations', () => {
-  it('parses ARNs and bare IDs, and refuses anything else', () => {
-    assert.deepEqual(parseChannelRef(ARN), {
-      id: '0f4e6b8a-0000-4000-8000-000000000001',
-      arn: { region: 'us-east-1', accountId: ACCOUNT },
-    });
-    assert.deepEqual(parseChannelRef('abc-123'), { id: 'abc-123' });
-    assertServiceError(
-      () => parseChannelRef('arn:aws:cloudtrail:us-east-1:1:channel/x'),
-      'ChannelARNInvalidException',
-    );
-    assertServiceError(() => parseChannelRef(`${STORE_ARN}`), 'ChannelARNInvalidException');
-    assertServiceError(() => parseChannelRef('a b c'), 'ChannelARNInvalidException');
-    assertServiceError(() => parseChannelRef('ab'), 'ChannelARNInvalidException');
-  });
-
-  it('validates names and sources', () => {
-    validateChannelName('my-app.channel_1');
-    assertServiceError(() => validateChannelName('ab'), 'InvalidParameterException');
-    assertServiceError(() => validateChannelName('has space'), 'InvalidParameterException');
-    validateSource('Custom');
-    validateSource('Okta');
-    assertServiceError(() => validateSource('custom'), 'InvalidSourceException');
-    assertServiceError(() => validateSource('MyCompany'), 'InvalidSourceException');
-  });
-
-  it('validates destination shapes', () => {
-    assert.deepEqual(parseDestinations([{ Type: 'EVENT_DATA_STORE', Location: STORE_ARN }]), [
-      { Type: 'EVENT_DATA_STORE', Location: STORE_ARN },
-    ]);
-    assertServiceError(() => parseDestinations('x'), 'SerializationException');
-    assertServiceError(() => parseDestinations([]), 'InvalidParameterException');
-    assertServiceError(() => parseDestinations([null]), 'SerializationException');
-    assertServiceError(() => parseDestinations([{ Type: 'EVENT_DATA_STORE' }]), 'InvalidParameterException');
-    assertServiceError(
-      () => parseDestinations([{ Type: 'S3', Location: 'abc' }]),
-      'InvalidParameterException',
-    );
-    assertServiceError(
-      () => parseDestinations([{ Type: 'EVENT_DATA_STORE', Location: 'a b c' }]),
-      'InvalidParameterException',
-    );
-  });
-
-  it('tells which stores a channel targets and reports its ingestion status', () => {
-    const channel: Channel = {
-      id: 'c',
-      arn: ARN,
-      name: 'n',
-      source: 'Custom',
-      accountId: ACCOUNT,
-      region: 'us-east-1',
-      destinations: [{ Type: 'EVENT_DATA_STORE', Location: STORE_ARN }],
-      tags: [],
-      createdMs: 0,
-      updatedMs: 0,
-      ingestion: {},
-    };
-    assert.ok(channelTargets(channel, STORE_ARN));
-    assert.ok(!channelTargets(channel, `${STORE_ARN}x`));
-    assert.equal(channelExistsForStore(STORE_ARN, channel).code, 'ChannelExistsForEDSException');
-    assert.deepEqual(toApiChannel(channel).IngestionStatus, {});
-    const used = {
-      ...channel,
-      ingestion: {
-        latestSuccessMs: 2000,
-        latestSuccessEventId: 'e1',
-        latestAttemptMs: 3000,
-        latestAttemptEventId: 'e1',
-        latestErrorCode: 'InvalidData',
-      },
-    };
-    assert.deepEqual(toApiChannel(used).IngestionStatus, {
-      LatestIngestionSuccessTime: 2,
-      LatestIngestionSuccessEventID: 'e1',
-      LatestIngestionErrorCode: 'InvalidData',
-      LatestIngestionAttemptTime: 3,
-      LatestIngestionAttemptEventID: 'e1',
-    });
-    assert.equal(
-      channelArn('cn-north-1', ACCOUNT, 'x'),
-      `arn:aws-cn:cloudtrail:cn-north-1:${ACCOUNT}:channel/x`,
-    );
-    assert.equal(channelArn('us-gov-west-1', ACCOUNT, 'x').split(':')[1], 'aws-us-gov');
   });
 });
