@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { sha256Hex } from './digest-file.ts';
-import { digestLogFile } from './log-file-digest.ts';
+import { checkListedLogFile, digestLogFile } from './log-file-digest.ts';
 
 const TEXT = Buffer.from('{"Records":[{"eventName":"ListBuckets"}]}');
 
@@ -29,5 +29,29 @@ describe('digestLogFile()', () => {
     const corrupt = gzipSync(TEXT);
     corrupt.writeUInt8((corrupt.at(-6) as number) ^ 0xff, corrupt.length - 6);
     assert.deepEqual(digestLogFile(corrupt), { kind: 'invalid-format' });
+  });
+});
+
+describe('checkListedLogFile()', () => {
+  const file = { s3Bucket: 'b', s3Object: 'k', hashValue: sha256Hex(TEXT) };
+  const at = { kind: 'log', bucket: 'b', key: 'k' } as const;
+
+  it('finds a file valid whose content hashes to what the digest lists', () => {
+    assert.deepEqual(checkListedLogFile(file, digestLogFile(gzipSync(TEXT))), { ...at, status: 'valid' });
+  });
+
+  it('names a missing, unreadable, changed or appended-to file with the reason AWS gives, or ours', () => {
+    const cases = [
+      [digestLogFile(undefined), 'not-found', 'not found'],
+      [digestLogFile(TEXT), 'invalid-format', 'invalid format'],
+      [digestLogFile(gzipSync(Buffer.from('{}'))), 'hash-mismatch', "hash value doesn't match"],
+      [
+        { kind: 'read', sha256Hex: sha256Hex(TEXT), trailingBytes: 20 },
+        'trailing-data',
+        '20 bytes of data after the end of the gzip stream',
+      ],
+    ] as const;
+    for (const [content, problem, reason] of cases)
+      assert.deepEqual(checkListedLogFile(file, content), { ...at, status: 'invalid', problem, reason });
   });
 });

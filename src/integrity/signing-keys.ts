@@ -6,6 +6,7 @@
  * sealed by the key provider.
  */
 import { createPrivateKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import pLimit from 'p-limit';
 import { pkcs1Der, publicKeyFingerprint } from './digest-file.ts';
 
 export interface SigningKeyRecord {
@@ -45,7 +46,8 @@ const DAY_MS = 86_400_000;
 
 export class SigningKeyRing {
   private readonly active = new Map<string, { record: SigningKeyRecord; privateKey: KeyObject }>();
-  private queue: Promise<unknown> = Promise.resolve();
+  /** One lookup at a time, so concurrent callers never create two keys for a region. */
+  private readonly serial = pLimit(1);
 
   constructor(
     private readonly store: SigningKeyStore,
@@ -55,9 +57,7 @@ export class SigningKeyRing {
 
   /** The key that signs a region's digests now, created or rotated when due. */
   current(region: string): Promise<ActiveSigningKey> {
-    const run = this.queue.then(() => this.currentNow(region));
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.serial(() => this.currentNow(region));
   }
 
   private async currentNow(region: string): Promise<ActiveSigningKey> {

@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { digestKey } from './digest-file.ts';
-import { datePrefixes, digestKeyPattern, logKeyPattern, nameTimeMs, parseTrailArn } from './trail-layout.ts';
+import {
+  chainDigestKey,
+  datePrefixes,
+  digestKeyPattern,
+  digestNameEndMs,
+  floorToSecond,
+  logKeyPattern,
+  nameTimeMs,
+  parseTrailArn,
+} from './trail-layout.ts';
 
 const LOCATION = {
   prefix: 'p',
@@ -31,6 +40,29 @@ describe('trail layout', () => {
     assert.equal(nameTimeMs(m?.[1] as string), Date.UTC(2026, 0, 31, 12, 0, 5));
     assert.equal(digestKeyPattern({ ...LOCATION, trailName: 'orgXtrail' }).test(key), false);
     assert.ok(Number.isNaN(nameTimeMs('yesterday')));
+  });
+
+  it("chainDigestKey() names the chain's digest as digestKey() does, with or without prefix and organization", () => {
+    const endTimeMs = Date.UTC(2026, 0, 31, 12, 0, 5);
+    assert.equal(
+      chainDigestKey(LOCATION, endTimeMs),
+      digestKey({ ...LOCATION, s3KeyPrefix: 'p', endTimeMs }),
+    );
+    const { prefix: _prefix, organizationId: _organization, ...bare } = LOCATION;
+    assert.equal(chainDigestKey(bare, endTimeMs), digestKey({ ...bare, endTimeMs }));
+  });
+
+  it('digestNameEndMs() reads the end time of digest and backfill digest names, NaN without one', () => {
+    const endTimeMs = Date.UTC(2026, 0, 31, 12, 0, 5);
+    const key = chainDigestKey(LOCATION, endTimeMs);
+    assert.equal(digestNameEndMs(key), endTimeMs);
+    assert.equal(digestNameEndMs(key.replace(/\.json\.gz$/, '_backfill.json.gz')), endTimeMs);
+    assert.ok(Number.isNaN(digestNameEndMs('p/AWSLogs/digest.json.gz')));
+    assert.ok(Number.isNaN(digestNameEndMs(`${key}.bak`)));
+  });
+
+  it('floorToSecond() drops the milliseconds', () => {
+    assert.equal(floorToSecond(Date.UTC(2026, 0, 31, 12, 0, 5) + 999), Date.UTC(2026, 0, 31, 12, 0, 5));
   });
 
   it('logKeyPattern() matches AWS log file names and gives the delivery minute', () => {

@@ -4,6 +4,7 @@
  * digest-file.ts writes the same names). Names come from bucket listings: parsing never trusts them
  * beyond the patterns here.
  */
+import { digestKey } from './digest-file.ts';
 
 export interface ChainLocation {
   prefix?: string | undefined;
@@ -66,6 +67,19 @@ export function digestKeyPattern(location: ChainLocation, anyTrail = false): Reg
   );
 }
 
+/** The key of the chain's digest ending at `endTimeMs`, as digestKey() names it. */
+export function chainDigestKey(location: ChainLocation, endTimeMs: number): string {
+  return digestKey({
+    ...(location.prefix ? { s3KeyPrefix: location.prefix } : {}),
+    ...(location.organizationId ? { organizationId: location.organizationId } : {}),
+    accountId: location.accountId,
+    region: location.region,
+    trailName: location.trailName,
+    trailHomeRegion: location.trailHomeRegion,
+    endTimeMs,
+  });
+}
+
 /** Log file keys of the chain's account and region; group 1 is the delivery minute. */
 export function logKeyPattern(location: ChainLocation): RegExp {
   const a = escapeRegExp(location.accountId);
@@ -75,12 +89,25 @@ export function logKeyPattern(location: ChainLocation): RegExp {
   );
 }
 
+/** Digest names and the times in digests are to the second. */
+export function floorToSecond(ms: number): number {
+  return Math.floor(ms / 1000) * 1000;
+}
+
 /** `20260131T120000Z` or `20260131T1200Z` as epoch ms (UTC). */
 export function nameTimeMs(stamp: string): number {
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})?Z$/.exec(stamp);
   if (!m) return NaN;
   const [, y, mo, d, h, mi, s] = m;
   return Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s ?? 0));
+}
+
+/**
+ * The end time a digest key's name gives (the time before `.json.gz`, backfill or not), NaN when
+ * it has none: previousDigestS3Object is read from a digest, so this is attacker-controlled input.
+ */
+export function digestNameEndMs(key: string): number {
+  return nameTimeMs(/_(\d{8}T\d{6}Z)(?:_backfill)?\.json\.gz$/.exec(key)?.[1] ?? '');
 }
 
 function pad(n: number, width = 2): string {
