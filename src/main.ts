@@ -57,6 +57,11 @@ export interface RunningServer {
   secretAccessKey: string;
   credentialsPath: string;
   dataDir: string;
+  /**
+   * Runs a round of every consumer of the log now and waits for it: trail delivery, then digests,
+   * then Lake ingestion. Tests assert what was (and was not) delivered without waiting for timers.
+   */
+  flush(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -267,6 +272,11 @@ export async function startServer(
     secretAccessKey: identity.admin.secretAccessKey,
     credentialsPath: identity.credentialsPath,
     dataDir,
+    async flush() {
+      await delivery.flush();
+      await digests.flush();
+      await ingestion.runOnce();
+    },
     close() {
       closing ??= (async () => {
         clearInterval(purgeTimer);
@@ -276,7 +286,7 @@ export async function startServer(
         });
         await delivery.close();
         await digests.close();
-        await ingestion.stop();
+        await ingestion.close();
         await imports.close();
         await queries.close();
         await parsers.close();

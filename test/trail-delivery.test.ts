@@ -156,8 +156,8 @@ describe('trail delivery to the embedded local bucket store', () => {
         return expected.every((id) => ids.has(id)) ? true : undefined;
       });
     }
-    // One more interval: nothing further (duplicates or strays) may arrive.
-    await new Promise((r) => setTimeout(r, 1500));
+    // A round over everything pending: nothing further (duplicates or strays) may arrive.
+    await server.flush();
 
     for (const [prefix, expected, regions] of [
       ['all/', expectEverything, ['us-east-1', 'us-west-2', 'eu-west-1']],
@@ -267,7 +267,8 @@ describe('trail delivery to the embedded local bucket store', () => {
       );
       return names.includes('StopLogging') ? delivered : undefined;
     });
-    await new Promise((r) => setTimeout(r, 1500));
+    // A round over everything pending delivers nothing recorded after StopLogging.
+    await server.flush();
     const ids = recordsOf(await readDelivered(bucket, 'stopper/'));
     assert.ok(ids.has(eventIdOf(before)));
     assert.ok(!ids.has(eventIdOf(afterStop)), 'an event recorded after StopLogging was delivered');

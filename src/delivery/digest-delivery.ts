@@ -6,6 +6,10 @@
  * writes the same names and contents. Chains end when logging stops (after the last log files
  * are digested), when validation is turned off, or when the trail is deleted; the next digest
  * then starts a new chain with null previous fields.
+ *
+ * A consumer of the ConsumerRunner whose progress is its journal, not the log: every check is a
+ * round per trail that writes a digest only when one is due. A failed round is retried at the
+ * next check.
  */
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
@@ -22,7 +26,13 @@ import {
   type SigningKeyRing,
 } from '../integrity/index.ts';
 import type { ObjectStore } from '../objects/index.ts';
-import type { EventStore } from '../store/index.ts';
+import {
+  ConsumerRunner,
+  type Consumer,
+  type ConsumerOutcome,
+  type EventStore,
+  type RunnerTimer,
+} from '../store/index.ts';
 import { deliveryConsumer, type Trail, type TrailRegistry } from '../trails/index.ts';
 import type { DigestChain, DigestJournal, JournalEntry } from './digest-journal.ts';
 
@@ -36,6 +46,10 @@ export interface DigestDeliveryDeps {
   bucket: (name: string) => ObjectStore;
   logger: Logger;
   now: () => number;
+  /** Calls the checks; setInterval unless given (tests drive rounds with runOnce and flush). */
+  timer?: RunnerTimer;
+  /** Closes digest delivery when aborted. */
+  signal?: AbortSignal;
 }
 
 export interface DigestDeliveryOptions {
@@ -51,71 +65,94 @@ function chainId(accountId: string, region: string): string {
   return `${accountId}\u0000${region}`;
 }
 
+const DONE: ConsumerOutcome = { kind: 'done' };
+const IDLE: ConsumerOutcome = { kind: 'idle' };
+
 export class DigestDelivery {
-  private timer: NodeJS.Timeout | undefined;
-  private readonly running = new Map<string, Promise<void>>();
-  private closed = false;
+  private readonly runner: ConsumerRunner;
+  /** Trails whose next round writes a digest whether or not one is due (runTrail with force). */
+  private readonly forced = new Set<string>();
 
   constructor(
     private readonly deps: DigestDeliveryDeps,
     private readonly options: DigestDeliveryOptions,
-  ) {}
+  ) {
+    const consumer: Consumer = {
+      keys: () => this.deps.trails.all().map((t) => t.arn),
+      consume: (arn) => this.digestRound(arn, this.forced.delete(arn)),
+    };
+    this.runner = new ConsumerRunner(
+      { rounds: consumer },
+      {
+        name: 'digest delivery',
+        intervalMs: options.checkEveryMs,
+        // A failed round is tried again at the next check.
+        retryInitialMs: 0,
+        retryMaxMs: 0,
+        logger: deps.logger,
+        now: deps.now,
+        ...(deps.timer ? { timer: deps.timer } : {}),
+        ...(deps.signal ? { signal: deps.signal } : {}),
+      },
+    );
+  }
 
   start(): void {
-    if (this.timer || this.closed) return;
-    this.timer = setInterval(() => this.tick(), this.options.checkEveryMs);
-    this.timer.unref();
+    this.runner.start();
   }
 
-  tick(): void {
-    if (this.closed) return;
-    for (const trail of this.deps.trails.all()) {
-      if (this.running.has(trail.arn)) continue;
-      const run = this.runTrail(trail.arn)
-        .catch((error: unknown) =>
-          this.deps.logger.error({ err: error, trail: trail.arn }, 'digest round failed'),
-        )
-        .finally(() => this.running.delete(trail.arn));
-      this.running.set(trail.arn, run);
-    }
+  /** Runs a round for every trail now, as a check does, and waits for it. */
+  runOnce(): Promise<void> {
+    return this.runner.runOnce();
   }
 
+  /** Waits for the rounds in progress, then runs a round for every trail and waits for it. */
+  flush(): Promise<void> {
+    return this.runner.flush();
+  }
+
+  /** Waits for the trail's round to end and drops its journal (DeleteTrail). */
   async forget(arn: string): Promise<void> {
-    await this.running.get(arn);
+    await this.runner.forget(arn);
     await this.deps.journal.deleteTrail(arn);
   }
 
-  async close(): Promise<void> {
-    this.closed = true;
-    if (this.timer) clearInterval(this.timer);
-    await Promise.all(this.running.values());
+  close(): Promise<void> {
+    return this.runner.close();
   }
 
-  /** Runs a round for the trail now if one is due (tests and shutdown use it directly). */
+  /** Runs a round for the trail now, digesting even before the interval is up when `force`. */
   async runTrail(arn: string, force = false): Promise<void> {
+    if (force) this.forced.add(arn);
+    try {
+      await this.runner.runNow(arn);
+    } finally {
+      this.forced.delete(arn);
+    }
+  }
+
+  private async digestRound(arn: string, force: boolean): Promise<ConsumerOutcome> {
     const trail = this.deps.trails.get(arn);
-    if (!trail) return;
+    if (!trail) return IDLE;
     const journal = this.deps.journal;
     const state = await journal.state(arn);
     const active = trail.status.isLogging && trail.logFileValidationEnabled;
     if (!active) {
       // Finish the chains once the last log files of the logging period are delivered and digested.
       const chains = await journal.chains(arn);
-      if (chains.length === 0 && !state?.planned) return;
-      if (!(await this.logDeliveryCaughtUp(trail))) return;
+      if (chains.length === 0 && !state?.planned) return IDLE;
+      if (!(await this.logDeliveryCaughtUp(trail))) return IDLE;
       const undigested = (await journal.maxFileId(arn)) > (state?.digestedThroughId ?? 0n);
-      if (
-        (undigested || state?.planned) &&
-        !(await this.round(trail, state?.digestedThroughId ?? 0n, state))
-      ) {
-        return;
+      if (undigested || state?.planned) {
+        const final = await this.round(trail, state?.digestedThroughId ?? 0n, state);
+        if (final.kind === 'retry') return final;
       }
       await journal.endChains(arn);
-      return;
+      return DONE;
     }
     const startMs = state?.lastEndMs ?? trail.status.startLoggingTimeMs ?? trail.createdAtMs;
-    if (!force && !state?.planned && this.deps.now() - startMs < this.options.intervalMs) return;
-    await this.round(trail, state?.digestedThroughId ?? 0n, state);
+    if (!force && !state?.planned && this.deps.now() - startMs < this.options.intervalMs) return IDLE;
+    return this.round(trail, state?.digestedThroughId ?? 0n, state);
   }
 
   /** Log delivery has written every event up to where logging stopped, StopLogging's own event included. */
@@ -131,7 +168,7 @@ export class DigestDelivery {
     trail: Trail,
     digestedThroughId: bigint,
     state: Awaited<ReturnType<DigestJournal['state']>>,
-  ): Promise<boolean> {
+  ): Promise<ConsumerOutcome> {
     const journal = this.deps.journal;
     const planned = state?.planned ?? {
       // Digest times are whole seconds.
@@ -217,16 +254,16 @@ export class DigestDelivery {
         next,
       );
     } catch (error) {
-      this.deps.logger.warn({ err: error, trail: trail.arn }, 'digest delivery failed; will retry');
+      // The runner logs the failure and retries at the next check.
       await this.updateStatus(trail.arn, (s) => ({ ...s, latestDigestDeliveryError: errorCodeOf(error) }));
-      return false;
+      return { kind: 'retry', error };
     }
     const doneMs = this.deps.now();
     await this.updateStatus(trail.arn, (s) => {
       const { latestDigestDeliveryError: _cleared, ...rest } = s;
       return { ...rest, latestDigestDeliveryTimeMs: doneMs };
     });
-    return true;
+    return DONE;
   }
 
   private keyFor(region: string): ReturnType<SigningKeyRing['current']> {

@@ -1,16 +1,27 @@
 /**
- * Delivery: one consumer per trail on the event log. Each round reads the events after the
- * trail's cursor, keeps those the trail covers and selects, writes them as log files, and moves
- * the cursor only once every file is durable. Before writing, the round's range is recorded as
- * the cursor's plan: after a crash exactly that range is replayed, and because file names are a
- * function of the range, the replay overwrites what was already written instead of duplicating.
- * A failing object store is retried with exponential backoff; nothing is skipped meanwhile.
+ * Delivery: one log consumer per trail, run by the ConsumerRunner. Each batch keeps the events
+ * after the trail's cursor that the trail covers and selects, and writes them as log files; the
+ * runner moves the cursor only once every file is durable. Before writing, the batch's range is
+ * recorded as the cursor's plan: after a crash exactly that range is replayed, and because file
+ * names are a function of the range, the replay overwrites what was already written instead of
+ * duplicating. A failing object store is retried with exponential backoff (the runner's); nothing
+ * is skipped meanwhile, and the failure shows in GetTrailStatus.
  */
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import type { Logger } from 'pino';
 import { ObjectStoreError, type ObjectStore } from '../objects/index.ts';
-import type { DeliveryEvent, EventStore } from '../store/index.ts';
+import {
+  ConsumerRunner,
+  type CursorState,
+  type DeliveryEvent,
+  type EventStore,
+  type LogBatch,
+  type LogConsumer,
+  type LogConsumerOutcome,
+  type RetryNotice,
+  type RunnerTimer,
+} from '../store/index.ts';
 import {
   compileSelection,
   deliveryConsumer,
@@ -56,11 +67,10 @@ export interface DeliveryDeps {
   memberAccounts?: (trail: Trail) => ReadonlySet<string> | undefined;
   logger: Logger;
   now: () => number;
-}
-
-interface Backoff {
-  failures: number;
-  nextAttemptMs: number;
+  /** Calls the rounds; setInterval unless given (tests drive rounds with runOnce and flush). */
+  timer?: RunnerTimer;
+  /** Closes delivery when aborted. */
+  signal?: AbortSignal;
 }
 
 /** The S3-style error code GetTrailStatus shows for a failed put. */
@@ -79,128 +89,156 @@ function deliveryErrorOf(error: unknown): string {
   return 'InternalError';
 }
 
+/** Trail delivery as the trail API and the composition root drive it. */
 export class TrailDelivery {
-  private timer: NodeJS.Timeout | undefined;
-  private readonly running = new Map<string, Promise<void>>();
-  private readonly backoff = new Map<string, Backoff>();
-  private closed = false;
+  private readonly files: TrailLogFiles;
+  private readonly runner: ConsumerRunner;
 
-  constructor(
-    private readonly deps: DeliveryDeps,
-    private readonly options: DeliveryOptions = DEFAULT_DELIVERY_OPTIONS,
-  ) {}
-
-  start(): void {
-    if (this.timer || this.closed) return;
-    this.timer = setInterval(() => this.tick(), this.options.intervalMs);
-    this.timer.unref();
+  constructor(deps: DeliveryDeps, options: DeliveryOptions = DEFAULT_DELIVERY_OPTIONS) {
+    this.files = new TrailLogFiles(deps, options);
+    this.runner = new ConsumerRunner(
+      { log: this.files, events: deps.events },
+      {
+        name: 'log file delivery',
+        intervalMs: options.intervalMs,
+        retryInitialMs: options.retryInitialMs,
+        retryMaxMs: options.retryMaxMs,
+        logger: deps.logger,
+        now: deps.now,
+        ...(deps.timer ? { timer: deps.timer } : {}),
+        ...(deps.signal ? { signal: deps.signal } : {}),
+      },
+    );
   }
 
-  /** Starts a round for every trail with something to deliver that is not already in a round. */
-  tick(): void {
-    if (this.closed) return;
-    const now = this.deps.now();
-    for (const trail of this.deps.trails.all()) {
-      if (this.running.has(trail.arn)) continue;
-      const wait = this.backoff.get(trail.arn);
-      if (wait && wait.nextAttemptMs > now) continue;
-      const run = this.deliverTrail(trail.arn).finally(() => this.running.delete(trail.arn));
-      this.running.set(trail.arn, run);
-    }
+  start(): void {
+    this.runner.start();
   }
 
   /** Starts rounds now instead of at the next interval (StartLogging, StopLogging). */
   wake(): void {
-    this.tick();
+    this.runner.wake();
+  }
+
+  /** Runs a round for every trail due now (not waiting out a backoff) and waits for it. */
+  runOnce(): Promise<void> {
+    return this.runner.runOnce();
   }
 
   /** Delivers everything pending for all trails now (tests, shutdown); failures stay recorded in status. */
-  async flush(): Promise<void> {
-    await Promise.all(this.running.values());
-    this.backoff.clear();
-    this.tick();
-    await Promise.all(this.running.values());
+  flush(): Promise<void> {
+    return this.runner.flush();
   }
 
   /** Waits for the trail's round to end and drops its cursor (DeleteTrail). */
   async forget(arn: string): Promise<void> {
-    await this.running.get(arn);
-    this.backoff.delete(arn);
-    await this.deps.events.deleteCursor(deliveryConsumer(arn));
+    await this.runner.forget(arn);
+    this.files.forget(arn);
   }
 
-  async close(): Promise<void> {
-    this.closed = true;
-    if (this.timer) clearInterval(this.timer);
-    await Promise.all(this.running.values());
+  close(): Promise<void> {
+    return this.runner.close();
+  }
+}
+
+/** The next batch's read, started while this batch gzips and writes (the two use different cores). */
+interface Prefetch {
+  afterSeq: bigint;
+  events: Promise<DeliveryEvent[] | undefined>;
+}
+
+/** Log file delivery as a consumer of the log: one key per trail, its cursor `delivery:<arn>`. */
+class TrailLogFiles implements LogConsumer {
+  readonly missingCursor = 'wait';
+  private readonly prefetched = new Map<string, Prefetch>();
+
+  constructor(
+    private readonly deps: DeliveryDeps,
+    private readonly options: DeliveryOptions,
+  ) {}
+
+  keys(): string[] {
+    return this.deps.trails.all().map((t) => t.arn);
   }
 
-  private async deliverTrail(arn: string): Promise<void> {
-    const consumer = deliveryConsumer(arn);
-    // The next round's read runs while this round gzips and writes (the two use different cores).
-    let prefetch: { after: bigint; events: Promise<DeliveryEvent[] | undefined> } | undefined;
-    for (;;) {
-      if (this.closed) return;
-      const trail = this.deps.trails.get(arn);
-      if (!trail) return;
-      const cursor = await this.deps.events.getCursorState(consumer);
-      if (!cursor) return; // never started
-      const limit = trail.status.isLogging
-        ? this.deps.events.lastSeq()
-        : BigInt(trail.status.stopSeq ?? cursor.seq.toString());
-      const end = cursor.plannedSeq ?? limit;
-      if (end <= cursor.seq) return;
+  cursorOf(arn: string): string {
+    return deliveryConsumer(arn);
+  }
 
-      const attemptMs = this.deps.now();
-      let delivered: LogFilePlan[];
-      let to: bigint;
-      try {
-        const prefetched =
-          prefetch && prefetch.after === cursor.seq && cursor.plannedSeq === undefined
-            ? await prefetch.events
-            : undefined;
-        prefetch = undefined;
-        const events =
-          prefetched && prefetched.length > 0
-            ? prefetched
-            : await this.deps.events.readForDelivery(
-                cursor.seq,
-                cursor.plannedSeq !== undefined ? Number.MAX_SAFE_INTEGER : this.options.maxEventsPerRound,
-                end,
-              );
-        if (events.length === 0) {
-          // Nothing readable in the range: every event in it was committed (lastSeq is a commit
-          // watermark), so the range holds no event at all.
-          await this.deps.events.commitCursor(consumer, end);
-          return;
-        }
-        to = cursor.plannedSeq ?? (events[events.length - 1] as DeliveryEvent).seq;
-        const files = this.planFiles(trail, events, cursor.seq, to);
-        if (files.length > 0 && cursor.plannedSeq === undefined) {
-          await this.deps.events.planCursor(consumer, to);
-        }
-        if (to < limit) {
-          prefetch = {
-            after: to,
-            events: this.deps.events
-              .readForDelivery(to, this.options.maxEventsPerRound, limit)
-              .catch(() => undefined),
-          };
-        }
-        await this.putAll(trail, files);
-        await this.deps.events.commitCursor(consumer, to);
-        delivered = files;
-      } catch (error) {
-        await this.recordFailure(trail, attemptMs, error);
-        return;
+  /** The log's end while the trail logs; where logging stopped once it stopped. */
+  limitSeq(arn: string, cursor: CursorState): bigint | undefined {
+    const trail = this.deps.trails.get(arn);
+    if (!trail) return undefined;
+    return trail.status.isLogging
+      ? this.deps.events.lastSeq()
+      : BigInt(trail.status.stopSeq ?? cursor.seq.toString());
+  }
+
+  async consume(batch: LogBatch): Promise<LogConsumerOutcome> {
+    const trail = this.deps.trails.get(batch.key);
+    if (!trail) return { kind: 'idle' };
+    const prefetch = this.prefetched.get(batch.key);
+    this.prefetched.delete(batch.key);
+    try {
+      const prefetched =
+        prefetch && prefetch.afterSeq === batch.afterSeq && !batch.replay ? await prefetch.events : undefined;
+      const last = prefetched?.[prefetched.length - 1];
+      const events =
+        prefetched && last && last.seq <= batch.toSeq
+          ? prefetched
+          : await this.deps.events.readForDelivery(
+              batch.afterSeq,
+              // A replay reads its whole planned range: its file names depend on all of it.
+              batch.replay ? Number.MAX_SAFE_INTEGER : this.options.maxEventsPerRound,
+              batch.toSeq,
+            );
+      if (events.length === 0) {
+        // Nothing readable in the range: every event in it was committed (lastSeq is a commit
+        // watermark), so the range holds no event at all.
+        return { kind: 'done', through: batch.toSeq };
       }
-      this.backoff.delete(arn);
-      if (delivered.length > 0) {
-        await this.recordSuccess(trail, attemptMs);
-        await this.notify(trail, delivered);
+      const to = batch.replay ? batch.toSeq : (events[events.length - 1] as DeliveryEvent).seq;
+      const files = this.planFiles(trail, events, batch.afterSeq, to);
+      if (files.length > 0 && !batch.replay) await batch.plan(to);
+      if (to < batch.limitSeq) {
+        this.prefetched.set(batch.key, {
+          afterSeq: to,
+          events: this.deps.events
+            .readForDelivery(to, this.options.maxEventsPerRound, batch.limitSeq)
+            .catch(() => undefined),
+        });
       }
-      if (to >= limit) return;
+      await this.putAll(trail, files);
+      return {
+        kind: 'done',
+        through: to,
+        ...(files.length > 0 ? { afterCommit: () => this.announce(trail, batch.startedMs, files) } : {}),
+      };
+    } catch (error) {
+      // The next batch starts from this one's cursor again: the read ahead is of no use.
+      this.prefetched.delete(batch.key);
+      return { kind: 'retry', error };
     }
+  }
+
+  /** Drops what was read ahead for a trail that is gone. */
+  forget(arn: string): void {
+    this.prefetched.delete(arn);
+  }
+
+  /** GetTrailStatus shows the failed attempt; the runner has logged it and will retry. */
+  async retrying(arn: string, notice: RetryNotice): Promise<void> {
+    await this.updateStatus(arn, (status) => ({
+      ...status,
+      latestDeliveryError: deliveryErrorOf(notice.error),
+      latestDeliveryAttemptTimeMs: notice.attemptMs,
+    }));
+  }
+
+  /** After the cursor moved: the delivery in GetTrailStatus, then the SNS notifications. */
+  private async announce(trail: Trail, attemptMs: number, files: LogFilePlan[]): Promise<void> {
+    await this.recordSuccess(trail, attemptMs);
+    await this.notify(trail, files);
   }
 
   private planFiles(trail: Trail, events: DeliveryEvent[], fromSeq: bigint, toSeq: bigint): LogFilePlan[] {
@@ -256,22 +294,6 @@ export class TrailDelivery {
         })),
       );
     }
-  }
-
-  private async recordFailure(trail: Trail, attemptMs: number, error: unknown): Promise<void> {
-    const previous = this.backoff.get(trail.arn);
-    const failures = (previous?.failures ?? 0) + 1;
-    const delayMs = Math.min(this.options.retryMaxMs, this.options.retryInitialMs * 2 ** (failures - 1));
-    this.backoff.set(trail.arn, { failures, nextAttemptMs: this.deps.now() + delayMs });
-    this.deps.logger.warn(
-      { err: error, trail: trail.arn, failures, retryInMs: delayMs },
-      'log file delivery failed; will retry',
-    );
-    await this.updateStatus(trail.arn, (status) => ({
-      ...status,
-      latestDeliveryError: deliveryErrorOf(error),
-      latestDeliveryAttemptTimeMs: attemptMs,
-    }));
   }
 
   private async recordSuccess(trail: Trail, attemptMs: number): Promise<void> {

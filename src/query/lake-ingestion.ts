@@ -1,14 +1,22 @@
 /**
  * Live ingestion: each CloudTrail-category event data store that is ingesting is a consumer of the
- * event log. A round adds the events after the store's cursor that are in the store's scope (its
- * account, or its organization; its region, or all regions) and that its advanced selectors
- * select — filtered inside DuckDB, without reading the events into JavaScript unless selectors
- * need each record — in the same transaction that moves the cursor: a crash repeats nothing and
- * loses nothing. Retention and the end of pending deletions run here too.
+ * event log, run by the ConsumerRunner. A batch adds the events after the store's cursor that are
+ * in the store's scope (its account, or its organization; its region, or all regions) and that its
+ * advanced selectors select — filtered inside the lake store, without reading the events into
+ * JavaScript unless selectors need each record — in the same transaction that moves the cursor: a
+ * crash repeats nothing and loses nothing. Retention and the end of pending deletions run here
+ * too, as a second, time-driven consumer.
  */
 import type { Logger } from 'pino';
 import type { CloudTrailRecord } from '../events/index.ts';
-import type { EventStore } from '../store/index.ts';
+import {
+  ConsumerRunner,
+  type ConsumerOutcome,
+  type EventStore,
+  type LogBatch,
+  type LogConsumerOutcome,
+  type RunnerTimer,
+} from '../store/index.ts';
 import { compileAdvancedEventSelectors } from '../trails/advanced-event-selectors.ts';
 import { lakeConsumer, type EventDataStore } from './event-data-store.ts';
 import type { EventDataStoreRegistry } from './event-data-store-registry.ts';
@@ -23,6 +31,10 @@ export interface LakeIngestionDeps {
   organizationAccounts: (accountId: string) => ReadonlySet<string> | undefined;
   logger: Logger;
   now: () => number;
+  /** Calls the polls; setInterval unless given (tests drive rounds with runOnce). */
+  timer?: RunnerTimer;
+  /** Closes ingestion when aborted. */
+  signal?: AbortSignal;
 }
 
 export interface LakeIngestionOptions {
@@ -92,33 +104,56 @@ export function recordSelection(store: EventDataStore): (raw: string) => boolean
   };
 }
 
+/** The key of the retention round, the one key of its consumer. */
+const RETENTION = 'retention';
+
 export class LakeIngestion {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private readonly stores: ConsumerRunner;
+  private readonly retention: ConsumerRunner;
   private lastRetentionMs = 0;
-  private stopped = false;
 
   constructor(
     private readonly deps: LakeIngestionDeps,
     private readonly options: LakeIngestionOptions = DEFAULT_LAKE_INGESTION_OPTIONS,
-  ) {}
-
-  start(): void {
-    this.stopped = false;
-    const tick = (): void => {
-      this.timer = setTimeout(() => {
-        void this.runOnce().finally(() => {
-          if (!this.stopped) tick();
-        });
-      }, this.options.pollMs);
+  ) {
+    const runnerOptions = {
+      intervalMs: options.pollMs,
+      // A failed round is tried again at the next poll.
+      retryInitialMs: 0,
+      retryMaxMs: 0,
+      logger: deps.logger,
+      now: deps.now,
+      ...(deps.timer ? { timer: deps.timer } : {}),
+      ...(deps.signal ? { signal: deps.signal } : {}),
     };
-    tick();
+    this.stores = new ConsumerRunner(
+      {
+        log: {
+          keys: () => this.ingestingStores().map((s) => s.id),
+          cursorOf: (id) => lakeConsumer({ id }),
+          // A store holds the events recorded from its start on (startAtHead), or from now on.
+          missingCursor: 'start-at-head',
+          limitSeq: (id) => (this.ingestingStore(id) ? deps.events.lastSeq() : undefined),
+          consume: (batch) => this.ingest(batch),
+        },
+        events: deps.events,
+      },
+      { ...runnerOptions, name: 'event data store ingestion' },
+    );
+    this.retention = new ConsumerRunner(
+      { rounds: { keys: () => [RETENTION], consume: () => this.retentionRound() } },
+      { ...runnerOptions, name: 'event data store retention' },
+    );
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+  start(): void {
+    this.stores.start();
+    this.retention.start();
+  }
+
+  /** Stops polling and waits for the rounds in progress. Idempotent. */
+  async close(): Promise<void> {
+    await Promise.all([this.stores.close(), this.retention.close()]);
   }
 
   /** Starts a store's consumer at the log's current end: a store holds events from now on. */
@@ -127,57 +162,43 @@ export class LakeIngestion {
   }
 
   /** One pass over every store: catch up with the log, then (hourly) retention. */
-  runOnce(): Promise<void> {
-    this.running ??= this.pass().finally(() => {
-      this.running = undefined;
-    });
-    return this.running;
+  async runOnce(): Promise<void> {
+    await this.stores.runOnce();
+    await this.retention.runOnce();
   }
 
-  private async pass(): Promise<void> {
-    for (const store of this.deps.registry.all()) {
-      if (store.kind !== 'cloudtrail' || !store.ingesting || store.deletedMs !== undefined) continue;
-      try {
-        await this.catchUp(store);
-      } catch (error) {
-        this.deps.logger.error(
-          { err: error, store: store.arn },
-          'event data store ingestion failed; will retry',
-        );
-      }
-    }
-    const now = this.deps.now();
-    if (now - this.lastRetentionMs >= this.options.retentionEveryMs) {
-      this.lastRetentionMs = now;
-      await this.retention(now).catch((error: unknown) =>
-        this.deps.logger.error({ err: error }, 'event data store retention failed; will retry'),
-      );
-    }
+  private ingestingStores(): EventDataStore[] {
+    return this.deps.registry
+      .all()
+      .filter((s) => s.kind === 'cloudtrail' && s.ingesting && s.deletedMs === undefined);
   }
 
-  private async catchUp(store: EventDataStore): Promise<void> {
+  private ingestingStore(id: string): EventDataStore | undefined {
+    return this.ingestingStores().find((s) => s.id === id);
+  }
+
+  /** Up to maxEventsPerRound sequence numbers of the log into the store, with its cursor. */
+  private async ingest(batch: LogBatch): Promise<LogConsumerOutcome> {
     const { events, registry } = this.deps;
+    const store = this.ingestingStore(batch.key);
+    if (!store) return { kind: 'idle' };
     const consumer = lakeConsumer(store);
-    const saved = await events.getCursor(consumer);
-    if (saved === undefined) {
-      await this.startAtHead(store);
-      return;
-    }
-    let cursor: bigint = saved;
-    const filter = logFilterOf(store, this.deps.organizationAccounts);
+    // A StartIngestion meanwhile restarted the cursor at the log's end: ingesting the range read
+    // before it would move the cursor back and add events logged while ingestion was stopped.
+    if ((await events.getCursor(consumer)) !== batch.afterSeq) return { kind: 'idle' };
     const round = BigInt(this.options.maxEventsPerRound);
-    while (cursor < events.lastSeq() && !this.stopped) {
-      const head = events.lastSeq();
-      const toSeq = cursor + round < head ? cursor + round : head;
-      // The store may have been changed or deleted meanwhile: ingest only while it still is as read.
-      const current = registry.all().find((s) => s.arn === store.arn);
-      if (!current || current !== store) return;
-      await registry.lake.ingestFromLog(store, consumer, { ...filter, afterSeq: cursor, toSeq });
-      cursor = toSeq;
-    }
+    const toSeq = batch.afterSeq + round < batch.toSeq ? batch.afterSeq + round : batch.toSeq;
+    const filter = logFilterOf(store, this.deps.organizationAccounts);
+    await registry.lake.ingestFromLog(store, consumer, { ...filter, afterSeq: batch.afterSeq, toSeq });
+    return { kind: 'done', through: toSeq, committed: true };
   }
 
-  private async retention(nowMs: number): Promise<void> {
+  /** Hourly: the end of pending deletions, then each store's retention period. */
+  private async retentionRound(): Promise<ConsumerOutcome> {
+    const nowMs = this.deps.now();
+    if (nowMs - this.lastRetentionMs < this.options.retentionEveryMs) return { kind: 'idle' };
+    // A failed pass waits for the next hour too: retention is not urgent.
+    this.lastRetentionMs = nowMs;
     const { registry, logger } = this.deps;
     for (const gone of await registry.expire(nowMs)) {
       logger.info({ store: gone.arn }, 'event data store deleted after its pending deletion period');
@@ -187,5 +208,6 @@ export class LakeIngestion {
       const removed = await registry.lake.purgeBefore(store, nowMs - store.retentionPeriod * DAY_MS);
       if (removed > 0) logger.info({ store: store.arn, removed }, 'event data store retention');
     }
+    return { kind: 'done' };
   }
 }

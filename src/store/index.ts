@@ -1,1 +1,3 @@
 export * from './event-store.ts';
+export * from './consumer.ts';
+export * from './consumer-runner.ts';
