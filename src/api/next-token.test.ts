@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ServiceError } from '../errors.ts';
+import { assertServiceError } from '../../test/helpers/service-errors.ts';
 import { NextTokenCodec } from './next-token.ts';
 
 const codec = new NextTokenCodec(Buffer.alloc(32, 7));
 const position = { eventTimeMs: 1_700_000_000_000, seq: 42n, maxSeq: 99n };
 
 function rejects(fn: () => unknown): void {
-  assert.throws(fn, (e: unknown) => e instanceof ServiceError && e.code === 'InvalidNextTokenException');
+  assertServiceError(fn, 'InvalidNextTokenException');
 }
 
 describe('NextTokenCodec', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { assertServiceError } from './assert-service-error.test-helpers.ts';
+import { assertServiceError } from '../../test/helpers/service-errors.ts';
 import { MAX_TAGS_PER_RESOURCE, mergeTags, parseTagsList, removeTags, type Tag } from './tags.ts';
 
 describe('constants', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ServiceError } from '../errors.ts';
+import { assertServiceError } from '../../test/helpers/service-errors.ts';
 import { parseRecordBatch, parseRecordColumns, recordsOfColumns } from './parse-batch.ts';
 
 const defaults = {
@@ -106,10 +106,7 @@ describe('parseRecordBatch()', () => {
 
   it('rejects a body that is not UTF-8 as a SerializationException', () => {
     const body = Buffer.concat([Buffer.from('[{"eventID":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}]')]);
-    assert.throws(
-      () => parseRecordBatch(body, defaults),
-      (e: unknown) => e instanceof ServiceError && e.code === 'SerializationException',
-    );
+    assertServiceError(() => parseRecordBatch(body, defaults), 'SerializationException');
   });
 
   it('gives the same events from its columns after a structured clone', () => {

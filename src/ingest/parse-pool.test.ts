@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { ServiceError } from '../errors.ts';
+import { assertRejectsServiceError } from '../../test/helpers/service-errors.ts';
 import { INLINE_PARSE_BYTES, ParsePool } from './parse-pool.ts';
 
 const defaults = { awsRegion: 'eu-west-1', recipientAccountId: '111122223333' };
@@ -35,13 +35,10 @@ describe('ParsePool', () => {
 
   it('carries a whole-body error back as the same ServiceError', async () => {
     const body = Buffer.concat([batch(2000), Buffer.from('garbage')]);
-    await assert.rejects(
-      pool.parse(body, defaults),
-      (e: unknown) => e instanceof ServiceError && e.code === 'SerializationException',
-    );
-    await assert.rejects(
+    await assertRejectsServiceError(pool.parse(body, defaults), 'SerializationException');
+    await assertRejectsServiceError(
       new ParsePool(0).parse(Buffer.from('{'), defaults),
-      (e: unknown) => e instanceof ServiceError && e.code === 'SerializationException',
+      'SerializationException',
     );
   });
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { assertServiceError } from '../trails/selector-fixtures.test-helpers.ts';
+import { assertServiceError } from '../../test/helpers/service-errors.ts';
 import { parseDestinations, validateChannelName, validateSource } from './channel-validation.ts';
 
 const STORE_ARN = 'arn:aws:cloudtrail:us-east-1:111122223333:eventdatastore/abc';

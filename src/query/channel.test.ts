@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { assertServiceError } from '../trails/selector-fixtures.test-helpers.ts';
+import { assertServiceError } from '../../test/helpers/service-errors.ts';
 import {
   channelArn,
   channelExistsForStore,

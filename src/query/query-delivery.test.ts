@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { pino } from 'pino';
 import { ServiceError } from '../errors.ts';
+import { assertServiceError } from '../../test/helpers/service-errors.ts';
 import {
   SigningKeyRing,
   publicKeyFingerprint,
@@ -109,10 +110,6 @@ function source(columns: string[], rows: (string | null)[][]): QueryResultsSourc
   return s;
 }
 
-function serviceErrorCode(fn: () => unknown, code: string): void {
-  assert.throws(fn, (e: unknown) => e instanceof ServiceError && e.code === code);
-}
-
 /** Checks a sign file as `aws cloudtrail verify-query-results` does: hashes, then the signature. */
 async function verifySignFile(
   bucket: ObjectStore,
@@ -179,21 +176,24 @@ describe('parseDeliveryS3Uri()', () => {
   });
 
   it('refuses what the service model and S3 refuse, with AWS error codes', () => {
-    serviceErrorCode(() => parseDeliveryS3Uri('https://bucket/x'), 'InvalidParameterException');
-    serviceErrorCode(() => parseDeliveryS3Uri(''), 'InvalidParameterException');
-    serviceErrorCode(
+    assertServiceError(() => parseDeliveryS3Uri('https://bucket/x'), 'InvalidParameterException');
+    assertServiceError(() => parseDeliveryS3Uri(''), 'InvalidParameterException');
+    assertServiceError(
       () => parseDeliveryS3Uri(`s3://bucket/${'p'.repeat(1020)}`),
       'InvalidParameterException',
     );
-    serviceErrorCode(() => parseDeliveryS3Uri('s3://Bucket'), 'InvalidS3BucketNameException');
-    serviceErrorCode(() => parseDeliveryS3Uri('s3://ab'), 'InvalidS3BucketNameException');
-    serviceErrorCode(() => parseDeliveryS3Uri('s3://a..b/x'), 'InvalidS3BucketNameException');
-    serviceErrorCode(() => parseDeliveryS3Uri('s3://192.168.1.1'), 'InvalidS3BucketNameException');
-    serviceErrorCode(() => parseDeliveryS3Uri('s3://bucket//x'), 'InvalidS3PrefixException');
-    serviceErrorCode(() => parseDeliveryS3Uri('s3://bucket/a/../b'), 'InvalidS3PrefixException');
-    serviceErrorCode(() => parseDeliveryS3Uri('s3://bucket/a\0b'), 'InvalidS3PrefixException');
+    assertServiceError(() => parseDeliveryS3Uri('s3://Bucket'), 'InvalidS3BucketNameException');
+    assertServiceError(() => parseDeliveryS3Uri('s3://ab'), 'InvalidS3BucketNameException');
+    assertServiceError(() => parseDeliveryS3Uri('s3://a..b/x'), 'InvalidS3BucketNameException');
+    assertServiceError(() => parseDeliveryS3Uri('s3://192.168.1.1'), 'InvalidS3BucketNameException');
+    assertServiceError(() => parseDeliveryS3Uri('s3://bucket//x'), 'InvalidS3PrefixException');
+    assertServiceError(() => parseDeliveryS3Uri('s3://bucket/a/../b'), 'InvalidS3PrefixException');
+    assertServiceError(() => parseDeliveryS3Uri('s3://bucket/a\0b'), 'InvalidS3PrefixException');
     // Short enough for the model, too long for the keys written under it.
-    serviceErrorCode(() => parseDeliveryS3Uri(`s3://bucket/${'p'.repeat(950)}`), 'InvalidS3PrefixException');
+    assertServiceError(
+      () => parseDeliveryS3Uri(`s3://bucket/${'p'.repeat(950)}`),
+      'InvalidS3PrefixException',
+    );
   });
 });
 

@@ -9,7 +9,6 @@ import {
   type AdvancedFieldSelector,
 } from './advanced-event-selectors.ts';
 import {
-  assertServiceError,
   dynamoDbGetItem,
   insightEvent,
   lambdaInvoke,
@@ -20,6 +19,7 @@ import {
   sample,
   without,
 } from './selector-fixtures.test-helpers.ts';
+import { assertServiceError } from '../../test/helpers/service-errors.ts';
 
 const INVALID = 'InvalidEventSelectorsException';
 

@@ -11,7 +11,6 @@ import {
 } from './event-selectors.ts';
 import {
   allSamples,
-  assertServiceError,
   dynamoDbGetItem,
   insightEvent,
   lambdaInvoke,
@@ -22,6 +21,7 @@ import {
   sample,
   without,
 } from './selector-fixtures.test-helpers.ts';
+import { assertServiceError } from '../../test/helpers/service-errors.ts';
 
 const INVALID = 'InvalidEventSelectorsException';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { assertServiceError } from '../events/assert-service-error.test-helpers.ts';
+import { assertServiceError } from '../../test/helpers/service-errors.ts';
 import { validateS3BucketName, validateS3KeyPrefix } from './s3-location.ts';
 
 describe('validateS3KeyPrefix()', () => {

@@ -6,7 +6,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { isServiceError } from '../errors.ts';
 import type { CloudTrailRecord } from '../events/record.ts';
 
 import { CLOUDTRAIL_SAMPLES as SAMPLES } from '../../test/fixtures/samples.ts';
@@ -178,14 +177,4 @@ export function without(record: CloudTrailRecord, field: string): CloudTrailReco
   const copy: CloudTrailRecord = { ...record };
   delete copy[field];
   return copy;
-}
-
-/** Asserts that fn throws a ServiceError with this code (and message, when given). */
-export function assertServiceError(fn: () => unknown, code: string, message?: RegExp): void {
-  assert.throws(fn, (error: unknown) => {
-    assert.ok(isServiceError(error), `expected a ServiceError, got ${String(error)}`);
-    assert.equal(error.code, code, error.message);
-    if (message !== undefined) assert.match(error.message, message);
-    return true;
-  });
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { assertServiceError } from '../events/assert-service-error.test-helpers.ts';
+import { assertServiceError } from '../../test/helpers/service-errors.ts';
 import { parseTrailRef, trailArn, validateTrailName } from './trail-names.ts';
 
 const ACCOUNT = '123456789012';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { ServiceError } from '../errors.ts';
+import { ServiceError } from '../../src/errors.ts';
 
 /**
  * Asserts `fn` throws a client-fault ServiceError with `code` (and, when given, a message equal to
@@ -10,6 +10,21 @@ export function assertServiceError(fn: () => unknown, code: string, message?: st
     assert.ok(error instanceof ServiceError, `expected a ServiceError, got ${String(error)}`);
     assert.equal(error.code, code);
     assert.equal(error.fault, 'client');
+    if (typeof message === 'string') assert.equal(error.message, message);
+    else if (message !== undefined) assert.match(error.message, message);
+    return true;
+  });
+}
+
+/** Asserts `promise` rejects with a ServiceError with `code` (and message, when given). */
+export async function assertRejectsServiceError(
+  promise: Promise<unknown>,
+  code: string,
+  message?: string | RegExp,
+): Promise<void> {
+  await assert.rejects(promise, (error: unknown) => {
+    assert.ok(error instanceof ServiceError, `expected a ServiceError, got ${String(error)}`);
+    assert.equal(error.code, code, error.message);
     if (typeof message === 'string') assert.equal(error.message, message);
     else if (message !== undefined) assert.match(error.message, message);
     return true;
