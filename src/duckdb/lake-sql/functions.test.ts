@@ -4,7 +4,7 @@ import { DuckDBListValue, DuckDBMapValue, DuckDBStructValue, DuckDBTimestampValu
 import { formatDouble, formatLakeValue } from './format-value.ts';
 import { jodaFormatToStrftime, mysqlFormatToStrftime } from './datetime-formats.ts';
 import { quoteStoreIds } from './store-ids.ts';
-import { javaReplacementToRe2 } from './translate.ts';
+import { javaReplacementToRe2 } from './java-replacement.ts';
 import { INVICTUS_STORE, STRATUS_STORE, openLakeFixture, type LakeFixture } from './test-support.ts';
 
 const S = INVICTUS_STORE;

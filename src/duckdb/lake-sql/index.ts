@@ -3,11 +3,10 @@ export {
   translateLakeQuery,
   LakeTranslator,
   DEFAULT_TRANSLATION_CACHE_ENTRIES,
-  MAX_STATEMENT_CHARS,
   type LakeTranslatorOptions,
-  type StoreResolver,
-  type LakeTranslation,
 } from './translate.ts';
+export { MAX_STATEMENT_CHARS } from './check-statement.ts';
+export type { StoreResolver, LakeTranslation } from './lake-translation.ts';
 export { installLakeFunctions } from './install.ts';
 export { LAKE_FUNCTIONS } from './functions.ts';
 export { formatLakeValue } from './format-value.ts';

@@ -1,4 +1,4 @@
-import type { LakeTranslation, StoreResolver } from './translate.ts';
+import type { LakeTranslation, StoreResolver } from './lake-translation.ts';
 
 interface Entry {
   sql: string;
