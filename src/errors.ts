@@ -2,15 +2,18 @@
  * The one error that crosses the wire. `code` is the AWS exception name (it becomes `__type`);
  * `fault` says whose mistake it was (client → HTTP 400, server → HTTP 500).
  */
+import type { ErrorCode } from './error-codes.ts';
+
 export type Fault = 'client' | 'server';
+export type { ErrorCode } from './error-codes.ts';
 
 export class ServiceError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly fault: Fault;
   readonly httpStatus: number;
 
   constructor(
-    code: string,
+    code: ErrorCode,
     message: string,
     options: { fault?: Fault; httpStatus?: number; cause?: unknown } = {},
   ) {

@@ -2,7 +2,7 @@
  * Type checks for JSON 1.1 request members. A member of the wrong JSON type is a
  * SerializationException, as AWS's JSON services answer it.
  */
-import { ServiceError } from './errors.ts';
+import { ServiceError, type ErrorCode } from './errors.ts';
 
 function kindOf(value: unknown): string {
   if (value === null) return 'null';
@@ -31,7 +31,11 @@ export function optionalString(value: unknown, name: string): string | undefined
 }
 
 /** A required string member; missing is a validation error of the operation's own kind. */
-export function requireString(value: unknown, name: string, missingCode = 'ValidationException'): string {
+export function requireString(
+  value: unknown,
+  name: string,
+  missingCode: ErrorCode = 'ValidationException',
+): string {
   if (value === undefined || value === null) throw new ServiceError(missingCode, `${name} is required.`);
   if (typeof value !== 'string') throw serialization(name, 'a string', value);
   return value;

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
-import { ServiceError } from '../errors.ts';
+import { ServiceError, type ErrorCode } from '../errors.ts';
 import { parseRecordBatch, recordsOfColumns, type ParsedColumns, type ParsedRecord } from './parse-batch.ts';
 
 const ENTRY = new URL('./parse-worker.ts', import.meta.url).href;
@@ -24,7 +24,7 @@ interface Pending {
 }
 
 type Reply =
-  { id: number; columns: ParsedColumns } | { id: number; failure: { code: string; message: string } };
+  { id: number; columns: ParsedColumns } | { id: number; failure: { code: ErrorCode; message: string } };
 
 export class ParsePool {
   private readonly workers: { worker: Worker; pending: Map<number, Pending> }[] = [];
