@@ -11,7 +11,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ENTRY = join(ROOT, 'src', 'cli', 'main.ts');
 const VALIDATE_ENTRY = join(ROOT, 'src', 'cli', 'validate-main.ts');
 const LOG_DIGEST_WORKER_ENTRY = join(ROOT, 'src', 'cli', 'log-digest-worker.ts');
-/** The server, which cli/main.ts imports for `serve` only; it stays out of the bundle. */
+/** The server, which cli/commands/serve.ts imports when `serve` runs; it stays out of the bundle. */
 const SERVER = join(ROOT, 'src', 'main.ts');
 const CACHE = join(ROOT, 'node_modules', '.cache', 'opentrail');
 /** Bundles of older sources are removed once they are this old (a running command may use one). */

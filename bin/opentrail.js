@@ -31,7 +31,7 @@ if (bundles) {
   if (command === 'validate') {
     globalThis[Symbol.for('opentrail.logDigestWorker')] = pathToFileURL(bundles['log-digest-worker']).href;
   }
-  // cli/main.ts imports the server only for `serve`, which never comes here.
+  // cli/commands/serve.ts imports the server only when `serve` runs, which never comes here.
   await import(pathToFileURL(command === 'validate' ? bundles.validate : bundles.cli).href);
 } else {
   await runWithTsx();

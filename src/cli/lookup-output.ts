@@ -1,7 +1,15 @@
 /** Printing Event history: a table for people, JSON and CSV for the "download". */
 import type { Event } from '@aws-sdk/client-cloudtrail';
+import { Option } from 'commander';
 
 export type OutputFormat = 'table' | 'json' | 'csv';
+
+/** The --output option of `lookup` and `query`. */
+export function outputFormatOption(): Option {
+  return new Option('--output <format>', 'output format')
+    .choices(['table', 'json', 'csv'] satisfies OutputFormat[])
+    .default('table');
+}
 
 interface Row {
   EventTime: string;

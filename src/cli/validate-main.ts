@@ -5,10 +5,8 @@
  * cli/main.ts offers the same command among the others, for help and for `OPENTRAIL_TSX`.
  */
 import { Command } from 'commander';
-import { ConfigError, DEFAULT_PORT } from '../config.ts';
-import { OrganizationError } from '../local/index.ts';
-import { ObjectStoreError } from '../objects/index.ts';
-import { addValidateCommand } from './validate-command.ts';
+import { registerValidate } from './commands/validate.ts';
+import { runProgram } from './run-program.ts';
 
 /**
  * The bundle of cli/log-digest-worker.ts, which bin/opentrail.js names here before it imports this
@@ -20,20 +18,10 @@ function logDigestWorker(): URL | undefined {
   return typeof href === 'string' ? new URL(href) : undefined;
 }
 
-async function main(): Promise<void> {
+function buildProgram(): Command {
   const program = new Command('opentrail').showHelpAfterError();
-  addValidateCommand(program, `http://127.0.0.1:${DEFAULT_PORT}`, { logDigestWorker: logDigestWorker() });
-  await program.parseAsync(process.argv);
+  registerValidate(program, { logDigestWorker: logDigestWorker() });
+  return program;
 }
 
-try {
-  await main();
-} catch (error) {
-  // As cli/main.ts reports a failure.
-  if (error instanceof ConfigError || error instanceof ObjectStoreError || error instanceof OrganizationError)
-    console.error(`opentrail: ${error.message}`);
-  else if (error instanceof Error && error.name !== 'CommanderError') {
-    console.error(`opentrail: ${error.name === 'Error' ? '' : `${error.name}: `}${error.message}`);
-  } else console.error(error);
-  process.exitCode = 1;
-}
+await runProgram(buildProgram);

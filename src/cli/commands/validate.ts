@@ -8,9 +8,9 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { SingleBar } from 'cli-progress';
-import { InvalidArgumentError, type Command } from 'commander';
-import { DEFAULT_DATA_DIR } from '../config.ts';
-import { readOrganizations } from '../local/index.ts';
+import type { Command } from 'commander';
+import { DEFAULT_DATA_DIR } from '../../config.ts';
+import { readOrganizations } from '../../local/index.ts';
 import {
   CheckpointError,
   PublicKeyListError,
@@ -31,9 +31,11 @@ import {
   withCheckpoint,
   type CheckpointFile,
   type ValidationEntry,
-} from '../integrity/index.ts';
-import { resolveCredentials } from './credentials.ts';
-import { LogDigestPool } from './log-digest-pool.ts';
+} from '../../integrity/index.ts';
+import { DEFAULT_ENDPOINT } from '../client-command.ts';
+import { resolveCredentials } from '../credentials.ts';
+import { LogDigestPool } from '../log-digest-pool.ts';
+import { parsePositive, parseTimestamp } from '../option-parsers.ts';
 import {
   BucketReader,
   JsonTrailApi,
@@ -41,7 +43,7 @@ import {
   SdkTrailApi,
   type TrailApi,
   type TrailDescription,
-} from './validate-sources.ts';
+} from '../validate-sources.ts';
 
 /** Exit codes: AWS's validate-logs returns 1 when a file is invalid; the AWS CLI exits 255 on errors. */
 const EXIT_INVALID = 1;
@@ -70,19 +72,6 @@ interface ValidateOptions {
   concurrency?: number;
 }
 
-function time(value: string): Date {
-  const ms = /^\d+(\.\d+)?$/.test(value) ? Number(value) * 1000 : Date.parse(value);
-  if (Number.isNaN(ms))
-    throw new InvalidArgumentError('expected ISO 8601 (2026-01-31T12:00:00Z) or epoch seconds');
-  return new Date(ms);
-}
-
-function positive(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number');
-  return n;
-}
-
 /** `aws`, or an AWS endpoint: the default credential chain instead of OpenTrail's data directory. */
 function isAwsEndpoint(endpointUrl: string): boolean {
   if (endpointUrl === 'aws') return true;
@@ -104,11 +93,7 @@ export interface ValidateCommandOptions {
   logDigestWorker?: URL | undefined;
 }
 
-export function addValidateCommand(
-  program: Command,
-  defaultEndpoint: string,
-  commandOptions: ValidateCommandOptions = {},
-): void {
+export function registerValidate(program: Command, commandOptions: ValidateCommandOptions = {}): void {
   program
     .command('validate')
     .description(
@@ -118,9 +103,9 @@ export function addValidateCommand(
     .requiredOption(
       '--start-time <time>',
       'validate log files delivered on or after this time (ISO 8601 or epoch seconds)',
-      time,
+      parseTimestamp,
     )
-    .option('--end-time <time>', 'and on or before this time (default: now)', time)
+    .option('--end-time <time>', 'and on or before this time (default: now)', parseTimestamp)
     .option(
       '--s3-bucket <bucket>',
       "the bucket holding the digests (default: the trail's, from DescribeTrails)",
@@ -144,16 +129,20 @@ export function addValidateCommand(
       '--public-keys <file>',
       'public keys saved from ListPublicKeys (aws cloudtrail list-public-keys) instead of calling it',
     )
-    .option('--endpoint-url <url>', 'the OpenTrail server, or "aws" for AWS CloudTrail', defaultEndpoint)
+    .option('--endpoint-url <url>', 'the OpenTrail server, or "aws" for AWS CloudTrail', DEFAULT_ENDPOINT)
     .option('--data-dir <dir>', 'OpenTrail data directory: credentials and local buckets', DEFAULT_DATA_DIR)
     .option('--s3-endpoint <url>', 'S3-compatible server for buckets that are not under <data-dir>/buckets')
-    .option('--digest-interval <seconds>', 'digest interval (default: worked out from the digests)', positive)
+    .option(
+      '--digest-interval <seconds>',
+      'digest interval (default: worked out from the digests)',
+      parsePositive,
+    )
     // S3 answers a GET in tens of milliseconds, so reads in flight bound the rate: through a proxy
     // adding 20 ms to s3rver, 2,109 log files took 2.2 s with 32, 1.6 s with 64 and 128 (s3rver's
-    // own limit), with the lean GETs of objects/s3/lean-get.ts.
+    // own limit), with the lean GETs of aws/lean-get.ts.
     // Local files go to worker threads in batches: 32 at once kept them waiting on the main thread
     // (2,110 files: 200 ms with 32, 110 ms with 256).
-    .option('--concurrency <n>', 'log files read at once (default: 64, local buckets 256)', positive)
+    .option('--concurrency <n>', 'log files read at once (default: 64, local buckets 256)', parsePositive)
     .action(async (opts: ValidateOptions) => {
       try {
         process.exitCode = await runValidate(opts, commandOptions);
