@@ -4,29 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { GroupCommitter } from '../ingest/index.ts';
-import type { NewEvent } from '../store/event-store.ts';
-import { eventStoreContract } from '../store/event-store.contract.ts';
+import { eventStoreContract, testEvent } from '../store/event-store.contract.ts';
 import { DuckDbDatabase } from './database.ts';
 import { DuckDbEventStore, recordsByPositionSql } from './duckdb-event-store.ts';
 
-function event(id: string, timeMs: number, extra: Partial<NewEvent> = {}): NewEvent {
-  return {
-    eventId: id,
-    accountId: '111111111111',
-    region: 'us-east-1',
-    eventTimeMs: timeMs,
-    eventName: 'PutThing',
-    eventSource: 'things.amazonaws.com',
-    username: 'alice',
-    accessKeyId: 'AKIA1',
-    readOnly: false,
-    category: 'Management',
-    resourceTypes: [],
-    resourceNames: [],
-    raw: JSON.stringify({ eventID: id }),
-    ...extra,
-  };
-}
+const event = testEvent;
 
 const query = {
   accountId: '111111111111',

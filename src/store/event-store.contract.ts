@@ -20,7 +20,8 @@ const OTHER_ACCOUNT = '222222222222';
 const RECORDED_MS = Date.parse('2026-05-01T12:00:00.000Z');
 const DAY_MS = 86_400_000;
 
-function event(id: string, timeMs: number, extra: Partial<NewEvent> = {}): NewEvent {
+/** A log event with plain values in every lookup column, for tests of event stores and consumers. */
+export function testEvent(id: string, timeMs: number, extra: Partial<NewEvent> = {}): NewEvent {
   return {
     eventId: id,
     accountId: ACCOUNT,
@@ -64,28 +65,28 @@ export function eventStoreContract(make: EventStoreFactory): void {
     const { store } = await fresh();
     assert.equal(store.lastSeq(), 0n);
     assert.deepEqual(await store.append([]), []);
-    assert.deepEqual(await store.append([event('a', 1000), event('b', 2000), event('a', 1000)]), [
+    assert.deepEqual(await store.append([testEvent('a', 1000), testEvent('b', 2000), testEvent('a', 1000)]), [
       { status: 'recorded', seq: 1n },
       { status: 'recorded', seq: 2n },
       { status: 'duplicate' },
     ]);
     assert.deepEqual(
       await store.append([
-        event('b', 2000),
-        event('c', 3000),
-        event('a', 1000, { accountId: OTHER_ACCOUNT }),
+        testEvent('b', 2000),
+        testEvent('c', 3000),
+        testEvent('a', 1000, { accountId: OTHER_ACCOUNT }),
       ]),
       [{ status: 'duplicate' }, { status: 'recorded', seq: 3n }, { status: 'recorded', seq: 4n }],
       'the same eventID in another account is another event',
     );
-    assert.deepEqual(await store.append([event('b', 2000)]), [{ status: 'duplicate' }]);
+    assert.deepEqual(await store.append([testEvent('b', 2000)]), [{ status: 'duplicate' }]);
     assert.equal(store.lastSeq(), 4n);
   });
 
   it('readAfter() returns every field as appended, in sequence order, within (afterSeq, toSeq] and the limit', async () => {
     let clock = RECORDED_MS;
     const { store } = await fresh(() => clock);
-    const full = event('full', 1500, {
+    const full = testEvent('full', 1500, {
       username: null,
       accessKeyId: null,
       readOnly: null,
@@ -94,9 +95,9 @@ export function eventStoreContract(make: EventStoreFactory): void {
       resourceNames: ['bkt', 'arn:aws:s3:::bkt/key'],
       raw: '{"eventID":"full","note":"caf\u00e9 \u{1f600} \u001e"}',
     });
-    await store.append([event('a', 1000), full]);
+    await store.append([testEvent('a', 1000), full]);
     clock += 5000;
-    await store.append([event('c', 500), event('d', 4000)]);
+    await store.append([testEvent('c', 500), testEvent('d', 4000)]);
 
     const all = await store.readAfter(0n, 100);
     assert.deepEqual(ids(all), ['a', 'full', 'c', 'd']);
@@ -114,8 +115,11 @@ export function eventStoreContract(make: EventStoreFactory): void {
 
   it('readForDelivery() reads the same ranges with what log file delivery needs', async () => {
     const { store } = await fresh();
-    await store.append([event('a', 1000), event('b', 2000, { region: 'eu-west-1', category: 'Data' })]);
-    await store.append([event('c', 3000)]);
+    await store.append([
+      testEvent('a', 1000),
+      testEvent('b', 2000, { region: 'eu-west-1', category: 'Data' }),
+    ]);
+    await store.append([testEvent('c', 3000)]);
     assert.deepEqual(await store.readForDelivery(0n, 100, 2n), [
       {
         seq: 1n,
@@ -150,9 +154,9 @@ export function eventStoreContract(make: EventStoreFactory): void {
 
   it('lookup() returns one account, region and category newest first, and filters by each attribute', async () => {
     const { store } = await fresh();
-    await store.append([event('a', 1000), event('b', 2000), event('c', 3000)]);
+    await store.append([testEvent('a', 1000), testEvent('b', 2000), testEvent('c', 3000)]);
     await store.append([
-      event('d', 4000, {
+      testEvent('d', 4000, {
         eventName: 'GetThing',
         readOnly: true,
         username: 'bob',
@@ -161,11 +165,11 @@ export function eventStoreContract(make: EventStoreFactory): void {
         resourceTypes: ['AWS::S3::Bucket', 'AWS::S3::Bucket'],
         resourceNames: ['bkt', 'bkt-2'],
       }),
-      event('e', 4000, { accountId: OTHER_ACCOUNT }),
-      event('f', 4000, { region: 'eu-west-1' }),
-      event('g', 4000, { category: 'Data' }),
-      event('h', 500, { username: null, accessKeyId: null, readOnly: null }),
-      event('i', 600, { category: 'Insight', eventName: 'PutThing' }),
+      testEvent('e', 4000, { accountId: OTHER_ACCOUNT }),
+      testEvent('f', 4000, { region: 'eu-west-1' }),
+      testEvent('g', 4000, { category: 'Data' }),
+      testEvent('h', 500, { username: null, accessKeyId: null, readOnly: null }),
+      testEvent('i', 600, { category: 'Insight', eventName: 'PutThing' }),
     ]);
     const lookup = async (attribute?: { key: LookupAttributeKey; value: string }): Promise<string[]> =>
       ids(await store.lookup({ ...QUERY, maxSeq: store.lastSeq(), ...(attribute ? { attribute } : {}) }));
@@ -196,8 +200,13 @@ export function eventStoreContract(make: EventStoreFactory): void {
 
   it('lookup() includes both ends of [startMs, endMs] and orders equal times by sequence, newest first', async () => {
     const { store } = await fresh();
-    await store.append([event('t1', 1000), event('t2a', 2000), event('t2b', 2000), event('t3', 3000)]);
-    await store.append([event('t2c', 2000), event('t4', 4000)]);
+    await store.append([
+      testEvent('t1', 1000),
+      testEvent('t2a', 2000),
+      testEvent('t2b', 2000),
+      testEvent('t3', 3000),
+    ]);
+    await store.append([testEvent('t2c', 2000), testEvent('t4', 4000)]);
     const within = async (startMs: number, endMs: number, attribute?: LookupQuery['attribute']) =>
       ids(
         await store.lookup({
@@ -220,11 +229,16 @@ export function eventStoreContract(make: EventStoreFactory): void {
 
   it('lookup() pages after a position and never shows events past its maxSeq snapshot', async () => {
     const { store } = await fresh();
-    await store.append([event('a', 1000), event('b', 2000), event('c', 3000), event('d', 4000)]);
+    await store.append([
+      testEvent('a', 1000),
+      testEvent('b', 2000),
+      testEvent('c', 3000),
+      testEvent('d', 4000),
+    ]);
     const snapshot = store.lastSeq();
     const page1 = await store.lookup({ ...QUERY, maxSeq: snapshot, limit: 2 });
     assert.deepEqual(ids(page1), ['d', 'c']);
-    await store.append([event('late', 3500), event('newest', 9000)]);
+    await store.append([testEvent('late', 3500), testEvent('newest', 9000)]);
     const last = page1[1] as StoredEvent;
     const page2 = await store.lookup({
       ...QUERY,
@@ -248,7 +262,7 @@ export function eventStoreContract(make: EventStoreFactory): void {
     // Ages in minutes (negative: stamped in the future), out of time order as imports arrive.
     const agesMin = [-5, 10, 30, 30, 90, 300, 1500, 4000, 14_000, 57_000, 115_000, 122_000, 20, 3000, 30, 45];
     const events = agesMin.map((age, i) =>
-      event(`w${i}`, nowMs - age * 60_000, {
+      testEvent(`w${i}`, nowMs - age * 60_000, {
         eventName: i % 5 === 0 ? 'Rare' : 'Common',
         resourceTypes: ['AWS::S3::Bucket'],
         resourceNames: [i % 5 === 0 ? 'rare-bucket' : `bucket-${i % 2}`],
@@ -300,7 +314,7 @@ export function eventStoreContract(make: EventStoreFactory): void {
 
   it('cursors: commit creates and moves one, a plan is kept until the next commit, delete forgets it', async () => {
     const { store } = await fresh();
-    await store.append([event('a', 1000), event('b', 2000), event('c', 3000)]);
+    await store.append([testEvent('a', 1000), testEvent('b', 2000), testEvent('c', 3000)]);
     assert.equal(await store.getCursor('reader'), undefined);
     assert.equal(await store.getCursorState('reader'), undefined);
     await assert.rejects(store.planCursor('reader', 2n), 'a plan needs a cursor');
@@ -321,8 +335,13 @@ export function eventStoreContract(make: EventStoreFactory): void {
 
   it('purgeHistory() removes old events every consumer has read, keeping unread ones and the newest', async () => {
     const { store } = await fresh();
-    await store.append([event('a', 1000), event('b', 2000), event('c', 3000), event('d', 4000)]);
-    await store.append([event('late', 3500)]);
+    await store.append([
+      testEvent('a', 1000),
+      testEvent('b', 2000),
+      testEvent('c', 3000),
+      testEvent('d', 4000),
+    ]);
+    await store.append([testEvent('late', 3500)]);
     await store.commitCursor('reader', 2n);
     await store.commitCursor('behind', 4n);
     assert.equal(await store.purgeHistory(3500), 2, 'a and b are old and read; c is old but unread');
@@ -341,13 +360,13 @@ export function eventStoreContract(make: EventStoreFactory): void {
     assert.equal(await store.purgeHistory(9e15), 1, 'd goes; the newest event stays');
     assert.deepEqual(ids(await store.readAfter(0n, 100)), ['late']);
     assert.equal(store.lastSeq(), 5n);
-    assert.deepEqual(await store.append([event('next', 9000)]), [{ status: 'recorded', seq: 6n }]);
-    assert.deepEqual(await store.append([event('late', 3500)]), [{ status: 'duplicate' }]);
+    assert.deepEqual(await store.append([testEvent('next', 9000)]), [{ status: 'recorded', seq: 6n }]);
+    assert.deepEqual(await store.append([testEvent('late', 3500)]), [{ status: 'duplicate' }]);
   });
 
   it('purgeHistory() with no cursor removes every old event but the newest', async () => {
     const { store } = await fresh();
-    await store.append([event('a', 1000), event('b', 2000), event('c', 3000)]);
+    await store.append([testEvent('a', 1000), testEvent('b', 2000), testEvent('c', 3000)]);
     assert.equal(await store.purgeHistory(1500), 1);
     assert.equal(await store.purgeHistory(9e15), 1);
     assert.deepEqual(ids(await store.readAfter(0n, 100)), ['c']);
@@ -360,13 +379,13 @@ export function eventStoreContract(make: EventStoreFactory): void {
       t.skip('this log does not persist');
       return;
     }
-    await store.append([event('a', 1000), event('b', 2000)]);
+    await store.append([testEvent('a', 1000), testEvent('b', 2000)]);
     await store.commitCursor('reader', 1n);
     await store.planCursor('reader', 2n);
     const reopened = await reopen();
     assert.equal(reopened.lastSeq(), 2n);
     assert.deepEqual(await reopened.getCursorState('reader'), { seq: 1n, plannedSeq: 2n });
-    assert.deepEqual(await reopened.append([event('b', 2000), event('c', 3000)]), [
+    assert.deepEqual(await reopened.append([testEvent('b', 2000), testEvent('c', 3000)]), [
       { status: 'duplicate' },
       { status: 'recorded', seq: 3n },
     ]);
