@@ -1,3 +1,4 @@
+import pLimit from 'p-limit';
 import {
   BIGINT,
   BOOLEAN,
@@ -229,6 +230,8 @@ export class DuckDbEventStore implements EventStore {
   /** Hashes of every (account, eventID) in the log: appends deduplicate without a scan. */
   private ids = new EventIdSet();
   private writing: Promise<unknown> = Promise.resolve();
+  /** The purge in flight, if any: close() waits for it before closing the purger's connection. */
+  private readonly purges = pLimit(1);
 
   private constructor(
     private readonly db: DuckDbDatabase,
@@ -652,7 +655,11 @@ export class DuckDbEventStore implements EventStore {
     return true;
   }
 
-  async purgeHistory(cutoffMs: number): Promise<number> {
+  purgeHistory(cutoffMs: number): Promise<number> {
+    return this.purges(() => this.purge(cutoffMs));
+  }
+
+  private async purge(cutoffMs: number): Promise<number> {
     // Keep what any consumer has yet to read, and always the newest event (it anchors the
     // sequence counter across restarts).
     const result = await this.purger.run(
@@ -673,7 +680,10 @@ export class DuckDbEventStore implements EventStore {
   }
 
   async close(): Promise<void> {
+    // Closing a connection a statement still runs on crashes the process (the start-up purge
+    // runs beside a server that may be closed at once).
     await this.writing;
+    await this.purges(() => Promise.resolve());
     this.writer.closeSync();
     this.purger.closeSync();
   }
