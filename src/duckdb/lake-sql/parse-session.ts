@@ -135,6 +135,7 @@ export class ParseSession {
     if (!isObject(tree)) throw invalidQuery('The query statement could not be parsed.');
     if (tree.error === true) {
       const message = typeof tree.error_message === 'string' ? tree.error_message : 'syntax error';
+      // DuckDB's serializer reports statements other than SELECT with error_type 'not implemented'.
       if (tree.error_type === 'not implemented' || /Only SELECT statements/i.test(message)) {
         throw invalidQuery(
           'Only SELECT statements are allowed; a query cannot change data, settings or the database.',
