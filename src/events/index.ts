@@ -12,3 +12,4 @@ export {
   type Partition,
 } from './arn.ts';
 export { MAX_TAGS_PER_RESOURCE, mergeTags, parseTagsList, removeTags, type Tag } from './tags.ts';
+export { REGIONS_BY_PARTITION, isKnownRegion } from './regions.ts';
