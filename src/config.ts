@@ -26,8 +26,33 @@ export interface Config {
   keyRotationDays: number;
   /** SNS topic names mapped to the HTTP(S) endpoints that receive their notifications. */
   snsTopics: Record<string, string>;
-  /** Longest a Lake query runs before it is stopped as TIMED_OUT (AWS: about one hour). */
+  /** Longest a Lake query runs before it is stopped as TIMED_OUT (default 10 minutes; AWS: "might time out" after one hour). */
   queryTimeoutSeconds: number;
+  /** Lake queries running at once; more wait as QUEUED. */
+  queryConcurrency: number;
+  /** Lake queries of one account running at once (its share of `queryConcurrency`). */
+  queryAccountShare: number;
+  /** Lake queries of one account QUEUED or RUNNING at once (AWS quota: 10); more are MaxConcurrentQueriesException. */
+  maxConcurrentQueries: number;
+  /** DuckDB's memory limit for Lake queries, in MiB (the database's, shared); default 2048 or half the RAM. */
+  queryMemoryLimitMiB?: number;
+  /** Disk Lake queries may spill to beyond the memory limit, in MiB; a query needing more fails. */
+  querySpillLimitMiB: number;
+  /**
+   * How far in the future a recorded event's eventTime may lie (clock skew between the sender and
+   * this server); a later one is refused as InvalidRecord.
+   */
+  maxFutureSkewSeconds: number;
+  /**
+   * Where the Prometheus `/metrics` listener binds (`--metrics-address host:port`); none unless
+   * given. It answers without SigV4, so it belongs on loopback or a private admin network.
+   */
+  metricsAddress?: { host: string; port: number };
+  /**
+   * Mode of object files in embedded buckets (`--bucket-mode`, default 0600); their directories
+   * get search wherever read is granted. Everything else in the data directory is 0600/0700.
+   */
+  bucketFileMode: number;
 }
 
 export const DEFAULT_PORT = 4599;
@@ -38,7 +63,13 @@ export const DEFAULT_DELIVERY_INTERVAL_SECONDS = 60;
 export const DEFAULT_LOG_FILE_MAX_BYTES = 32 * 1024 * 1024;
 export const DEFAULT_DIGEST_INTERVAL_SECONDS = 3600;
 export const DEFAULT_KEY_ROTATION_DAYS = 30;
-export const DEFAULT_QUERY_TIMEOUT_SECONDS = 3600;
+export const DEFAULT_QUERY_TIMEOUT_SECONDS = 600;
+export const DEFAULT_QUERY_CONCURRENCY = 2;
+export const DEFAULT_MAX_CONCURRENT_QUERIES = 10;
+export const DEFAULT_QUERY_SPILL_LIMIT_MIB = 4096;
+export const DEFAULT_MAX_FUTURE_SKEW_SECONDS = 15 * 60;
+
+export const DEFAULT_BUCKET_FILE_MODE = 0o600;
 
 export class ConfigError extends Error {}
 
@@ -59,10 +90,25 @@ export function validateConfig(input: Partial<Config>): Config {
     digestIntervalSeconds: input.digestIntervalSeconds ?? DEFAULT_DIGEST_INTERVAL_SECONDS,
     keyRotationDays: input.keyRotationDays ?? DEFAULT_KEY_ROTATION_DAYS,
     queryTimeoutSeconds: input.queryTimeoutSeconds ?? DEFAULT_QUERY_TIMEOUT_SECONDS,
+    queryConcurrency: input.queryConcurrency ?? DEFAULT_QUERY_CONCURRENCY,
+    queryAccountShare: input.queryAccountShare ?? input.queryConcurrency ?? DEFAULT_QUERY_CONCURRENCY,
+    maxConcurrentQueries: input.maxConcurrentQueries ?? DEFAULT_MAX_CONCURRENT_QUERIES,
+    querySpillLimitMiB: input.querySpillLimitMiB ?? DEFAULT_QUERY_SPILL_LIMIT_MIB,
+    ...(input.queryMemoryLimitMiB !== undefined ? { queryMemoryLimitMiB: input.queryMemoryLimitMiB } : {}),
+    maxFutureSkewSeconds: input.maxFutureSkewSeconds ?? DEFAULT_MAX_FUTURE_SKEW_SECONDS,
+    bucketFileMode: input.bucketFileMode ?? DEFAULT_BUCKET_FILE_MODE,
     ...(input.accountId !== undefined ? { accountId: input.accountId } : {}),
+    ...(input.metricsAddress !== undefined ? { metricsAddress: input.metricsAddress } : {}),
   };
   if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) {
     throw new ConfigError(`--port must be 0..65535, got ${config.port}`);
+  }
+  const metricsPort = config.metricsAddress?.port;
+  if (
+    metricsPort !== undefined &&
+    (!Number.isInteger(metricsPort) || metricsPort < 0 || metricsPort > 65535)
+  ) {
+    throw new ConfigError(`--metrics-address port must be 0..65535, got ${metricsPort}`);
   }
   if (!/^[a-z0-9][a-z0-9-]{0,63}$/.test(config.region)) {
     throw new ConfigError(`--region must be a region name like us-east-1, got '${config.region}'`);
@@ -86,8 +132,29 @@ export function validateConfig(input: Partial<Config>): Config {
   if (!Number.isFinite(config.keyRotationDays) || config.keyRotationDays <= 0) {
     throw new ConfigError(`--key-rotation-days must be more than 0, got ${config.keyRotationDays}`);
   }
+  if (!Number.isFinite(config.maxFutureSkewSeconds) || config.maxFutureSkewSeconds < 0) {
+    throw new ConfigError(`--max-future-skew must be 0 or more seconds, got ${config.maxFutureSkewSeconds}`);
+  }
   if (!Number.isFinite(config.queryTimeoutSeconds) || config.queryTimeoutSeconds < 1) {
     throw new ConfigError(`--query-timeout must be at least 1 second, got ${config.queryTimeoutSeconds}`);
+  }
+  for (const [flag, value, least] of [
+    ['--query-concurrency', config.queryConcurrency, 1],
+    ['--query-account-share', config.queryAccountShare, 1],
+    ['--max-concurrent-queries', config.maxConcurrentQueries, 1],
+    ['--query-memory-limit', config.queryMemoryLimitMiB ?? 64, 64],
+    ['--query-spill-limit', config.querySpillLimitMiB, 0],
+  ] as const) {
+    if (!Number.isInteger(value) || value < least) {
+      throw new ConfigError(`${flag} must be a whole number >= ${least}, got ${value}`);
+    }
+  }
+  // Audit logs are never writable by others; reading may be opened to a group or to everyone.
+  const mode = config.bucketFileMode;
+  if (!Number.isInteger(mode) || (mode & ~0o644) !== 0 || (mode & 0o600) !== 0o600) {
+    throw new ConfigError(
+      `--bucket-mode must be 0600, 0640, 0604 or 0644 (the owner reads and writes, others may only read), got ${Number.isInteger(mode) ? `0${mode.toString(8)}` : String(mode)}`,
+    );
   }
   if (!Number.isInteger(config.logFileMaxBytes) || config.logFileMaxBytes < 1024) {
     throw new ConfigError(
@@ -110,6 +177,20 @@ export function validateConfig(input: Partial<Config>): Config {
     }
   }
   return config;
+}
+
+/**
+ * Parses `--metrics-address`: `host:port`, `[ipv6]:port`, or a port alone (on 127.0.0.1). Port 0
+ * takes a free one (tests).
+ */
+export function parseMetricsAddress(value: string): { host: string; port: number } {
+  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:[\]]*)):(\d{1,5})$|^(\d{1,5})$/.exec(value.trim());
+  const port = Number(m?.[3] ?? m?.[4]);
+  if (!m || port > 65535) {
+    throw new ConfigError(`--metrics-address expects HOST:PORT (e.g. 127.0.0.1:9599), got '${value}'`);
+  }
+  const host = m[1] ?? m[2] ?? '';
+  return { host: host === '' ? '127.0.0.1' : host, port };
 }
 
 /** Parses `NAME=URL` as given to --sns-topic. */

@@ -19,6 +19,7 @@ export const COMMON_ERROR_CODES = [
   'ThrottlingException',
   'UnknownOperationException',
   'UnrecognizedClientException',
+  'UnsupportedMediaTypeException',
   'ValidationException',
 ] as const;
 

@@ -67,14 +67,52 @@ export function optionalTimestamp(value: unknown, name: string): number | undefi
   throw serialization(name, 'a timestamp (epoch seconds)', value);
 }
 
+/** The deepest nesting of arrays and objects a request body may have. */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * How deep `text` nests arrays and objects, counting only brackets outside strings, stopping as
+ * soon as it passes `limit`. One pass with no recursion: a body nested 100,000 levels deep is
+ * refused here before anything walks it recursively.
+ */
+export function jsonDepthExceeds(text: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > limit) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
+
 /**
  * A JSON-protocol request body as its top-level object (an empty body is `{}`). Invalid UTF-8,
- * invalid JSON and anything but an object are SerializationException.
+ * invalid JSON, nesting deeper than MAX_JSON_DEPTH and anything but an object are
+ * SerializationException.
  */
 export function parseJsonObjectBody(body: Buffer): Record<string, unknown> {
+  let text: string;
+  try {
+    text = body.length === 0 ? '{}' : new TextDecoder('utf-8', { fatal: true }).decode(body);
+  } catch {
+    throw new ServiceError('SerializationException', 'Request body is not a valid UTF-8 JSON document.');
+  }
+  if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) {
+    throw new ServiceError(
+      'SerializationException',
+      `Request body nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep.`,
+    );
+  }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(body.length === 0 ? '{}' : new TextDecoder('utf-8', { fatal: true }).decode(body));
+    parsed = JSON.parse(text);
   } catch {
     throw new ServiceError('SerializationException', 'Request body is not a valid UTF-8 JSON document.');
   }

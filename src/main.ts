@@ -1,5 +1,4 @@
 /** Composition root: reads the Config once, builds the adapters and starts the API. */
-import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
@@ -19,10 +18,10 @@ import {
   TrailDelivery,
 } from './delivery/index.ts';
 import { SigningKeyRing } from './integrity/index.ts';
-import { Authenticator, allowAuthenticated, bootstrapIdentity } from './iam/index.ts';
+import { Authenticator, allowAuthenticated, bootstrapIdentity, writeCliConfig } from './iam/index.ts';
 
-import { FileOrganizations } from './local/index.ts';
-import { GroupCommitter, ParsePool } from './ingest/index.ts';
+import { FileOrganizations, prepareDataDir } from './local/index.ts';
+import { GroupCommitter, ParsePool, RecordingAccounts } from './ingest/index.ts';
 import { LocalKeyProvider } from './local/index.ts';
 import { type ObjectStore } from './objects/index.ts';
 import { LocalDirObjectStore } from './local/index.ts';
@@ -48,6 +47,7 @@ import {
   QueryService,
 } from './query/index.ts';
 import { ServiceError } from './errors.ts';
+import { ServerMetrics, startAdminServer, type AdminServer } from './metrics/index.ts';
 
 export interface RunningServer {
   url: string;
@@ -57,6 +57,8 @@ export interface RunningServer {
   secretAccessKey: string;
   credentialsPath: string;
   dataDir: string;
+  /** The Prometheus listener (`http://host:port`, scraped at /metrics) when --metrics-address is set. */
+  metricsUrl?: string;
   /**
    * Runs a round of every consumer of the log now and waits for it: trail delivery, then digests,
    * then Lake ingestion. Tests assert what was (and was not) delivered without waiting for timers.
@@ -77,7 +79,7 @@ function bucketResolver(config: Config, dataDir: string): (name: string) => Obje
     if (!store) {
       store =
         objects.kind === 'local'
-          ? new LocalDirObjectStore(root, name)
+          ? new LocalDirObjectStore(root, name, { fileMode: config.bucketFileMode })
           : new S3ObjectStore({
               bucket: name,
               region: objects.region ?? process.env.AWS_REGION ?? config.region,
@@ -94,12 +96,37 @@ export async function startServer(
   logger: Logger = pino({ level: config.logLevel }),
 ): Promise<RunningServer> {
   const dataDir = resolve(config.dataDir);
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  // Everything the server creates from here on, DuckDB's database, WAL and spill files included,
+  // is for this user alone; what an earlier run or a copy left looser is tightened.
+  process.umask(0o077);
+  const { changedModes } = await prepareDataDir(dataDir, {
+    bucketFileMode: config.bucketFileMode,
+    localBuckets: config.objectStore.kind === 'local',
+  });
+  if (changedModes > 0) logger.info({ dataDir, changedModes }, 'tightened modes in the data directory');
   const keys = await LocalKeyProvider.open(dataDir);
   const db = await DuckDbDatabase.open(join(dataDir, 'opentrail.duckdb'));
   const store = await DuckDbEventStore.open(db);
   const identityStore = await DuckDbIdentityStore.open(await db.connect(), keys);
-  const committer = new GroupCommitter(store);
+  // The keys load before the server listens, so no request that reaches it meets an empty key
+  // list (UnrecognizedClientException, which SDKs do not retry).
+  let identity;
+  try {
+    identity = await bootstrapIdentity(identityStore, {
+      dataDir,
+      nowMs: Date.now(),
+      ...(config.accountId !== undefined ? { accountId: config.accountId } : {}),
+    });
+  } catch (error) {
+    await store.close();
+    db.close();
+    throw error;
+  }
+  // Metrics are kept only when served: otherwise none of their hooks runs.
+  const metrics = config.metricsAddress ? new ServerMetrics({ logger }) : undefined;
+  const observed = metrics ? { runnerObserver: metrics } : {};
+  const committer = new GroupCommitter(store, undefined, metrics);
+  metrics?.measureGroupCommit(() => committer.backlog);
   const parsers = new ParsePool(config.parseWorkers);
   const now = Date.now;
   const organizations = new FileOrganizations(dataDir);
@@ -112,7 +139,7 @@ export async function startServer(
     now,
   });
   const digests = new DigestDelivery(
-    { events: store, trails, journal, keys: signingKeys, bucket, logger, now },
+    { events: store, trails, journal, keys: signingKeys, bucket, logger, now, ...observed },
     {
       intervalMs: config.digestIntervalSeconds * 1000,
       checkEveryMs: Math.min(1000, config.digestIntervalSeconds * 1000),
@@ -131,6 +158,7 @@ export async function startServer(
       },
       logger,
       now,
+      ...observed,
     },
     {
       ...DEFAULT_DELIVERY_OPTIONS,
@@ -151,12 +179,25 @@ export async function startServer(
     organizationAccounts: orgAccountsOf,
     logger,
     now,
+    ...observed,
   });
-  const queryEngine = await DuckDbLakeQueryEngine.open(db);
+  const queryEngine = await DuckDbLakeQueryEngine.open(db, {
+    connections: config.queryConcurrency,
+    spillDirectory: join(dataDir, 'lake-spill'),
+    spillLimitMiB: config.querySpillLimitMiB,
+    ...(config.queryMemoryLimitMiB !== undefined ? { memoryLimitMiB: config.queryMemoryLimitMiB } : {}),
+  });
   const queries = await QueryService.open(
     { lake: lakeStore, registry: lakeRegistry, engine: queryEngine, bucket, keys: signingKeys, logger, now },
-    { ...DEFAULT_QUERY_OPTIONS, timeoutMs: config.queryTimeoutSeconds * 1000 },
+    {
+      ...DEFAULT_QUERY_OPTIONS,
+      timeoutMs: config.queryTimeoutSeconds * 1000,
+      concurrency: config.queryConcurrency,
+      runningPerAccount: config.queryAccountShare,
+      maxConcurrentPerAccount: config.maxConcurrentQueries,
+    },
   );
+  metrics?.measureQueries(() => queries.stats());
 
   const channels = await ChannelRegistry.open(await DuckDbChannelStore.open(db));
   const imports = await ImportService.open({
@@ -169,9 +210,7 @@ export async function startServer(
     now,
   });
 
-  // Keys load once the port is known (the config file written for the CLI names the endpoint);
-  // until then every request is answered 'unknown key'.
-  const authenticator = new Authenticator([]);
+  const authenticator = new Authenticator(identity.keys);
   const lake: LakeContext = {
     registry: lakeRegistry,
     ingestion,
@@ -209,13 +248,22 @@ export async function startServer(
         lake,
       }),
       cloudTrailDataEndpoint(lake),
-      recordsEndpoint({ parsers, historyRetentionDays: config.historyRetentionDays }),
+      recordsEndpoint({
+        parsers,
+        historyRetentionDays: config.historyRetentionDays,
+        maxFutureSkewMs: config.maxFutureSkewSeconds * 1000,
+        recordingAccounts: new RecordingAccounts({
+          accountCreatedMs: (id) => identityStore.accountCreatedMs(id),
+          organizationAccounts: orgAccountsOf,
+        }),
+      }),
     ],
     authenticator,
     authorizer: allowAuthenticated,
     committer,
     logger,
     now,
+    ...(metrics ? { metrics } : {}),
   });
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject);
@@ -225,15 +273,12 @@ export async function startServer(
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
 
-  let identity;
+  let admin: AdminServer | undefined;
   try {
-    identity = await bootstrapIdentity(identityStore, {
-      dataDir,
-      region: config.region,
-      endpointUrl: url,
-      nowMs: now(),
-      ...(config.accountId !== undefined ? { accountId: config.accountId } : {}),
-    });
+    // Only the CLI's config file waits for the port (it names the endpoint URL).
+    await writeCliConfig(dataDir, { region: config.region, endpointUrl: url });
+    if (metrics && config.metricsAddress)
+      admin = await startAdminServer(config.metricsAddress, metrics, logger);
   } catch (error) {
     server.close();
     await delivery.close();
@@ -243,7 +288,6 @@ export async function startServer(
     db.close();
     throw error;
   }
-  for (const key of identity.keys) authenticator.addKey(key);
   delivery.start();
   delivery.wake();
   digests.start();
@@ -272,6 +316,7 @@ export async function startServer(
     secretAccessKey: identity.admin.secretAccessKey,
     credentialsPath: identity.credentialsPath,
     dataDir,
+    ...(admin ? { metricsUrl: admin.url } : {}),
     async flush() {
       await delivery.flush();
       await digests.flush();
@@ -280,6 +325,7 @@ export async function startServer(
     close() {
       closing ??= (async () => {
         clearInterval(purgeTimer);
+        await admin?.close();
         await new Promise<void>((r) => {
           server.close(() => r());
           server.closeIdleConnections();

@@ -10,7 +10,14 @@ import { run } from './helpers/run.ts';
 const STRATUS = join(SAMPLES, 'stratus-red-team-detonation-logs');
 const STOP_LOGGING = join(STRATUS, 'aws.defense-evasion.cloudtrail-stop.json');
 const STOP_ACCOUNT = '143434273843';
-const STOP_REGION = 'apiso-centralnorth-2r';
+/** Stratus Red Team anonymises Regions; OpenTrail records events of real Regions only. */
+const ANONYMISED_REGION = 'apiso-centralnorth-2r';
+const STOP_REGION = 'ap-northeast-3';
+
+/** A Stratus record as if from the server's account and a real Region (eventID and time kept). */
+function inStopAccount(record: Record<string, unknown>): Record<string, unknown> {
+  return { ...record, recipientAccountId: STOP_ACCOUNT, awsRegion: STOP_REGION };
+}
 
 function cli(server: TestServer, args: string[], input?: string) {
   return run(process.execPath, [BIN, ...args, '--endpoint-url', server.url, '--data-dir', server.dataDir], {
@@ -22,6 +29,7 @@ function cli(server: TestServer, args: string[], input?: string) {
 describe('opentrail CLI against a running server', () => {
   let server: TestServer;
   let work: string;
+  const stopLogging = (): string => join(work, 'stop-logging.json');
 
   before(async () => {
     server = await startTestServer({ accountId: STOP_ACCOUNT, historyRetentionDays: 36500 });
@@ -32,14 +40,19 @@ describe('opentrail CLI against a running server', () => {
     await rm(work, { recursive: true, force: true });
   });
 
-  it('record FILE records a JSON array of real records with anonymised regions', async () => {
-    const result = await cli(server, ['record', STOP_LOGGING, '--region', STOP_REGION]);
+  it('record FILE records a JSON array of real records, refusing anonymised regions', async () => {
+    const anonymised = await cli(server, ['record', STOP_LOGGING]);
+    assert.equal(anonymised.code, 1);
+    assert.match(anonymised.stderr, new RegExp(`InvalidRecord: Field 'awsRegion' is '${ANONYMISED_REGION}'`));
+    const original = JSON.parse(await readFile(STOP_LOGGING, 'utf8')) as Record<string, unknown>[];
+    await writeFile(stopLogging(), JSON.stringify(original.map(inStopAccount)));
+    const result = await cli(server, ['record', stopLogging(), '--region', STOP_REGION]);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /1 recorded, 0 already present, 0 failed/);
   });
 
   it('lookup finds it in its own region, with the original JSON, as table, json and csv', async () => {
-    const original = JSON.parse(await readFile(STOP_LOGGING, 'utf8')) as Record<string, unknown>[];
+    const original = JSON.parse(await readFile(stopLogging(), 'utf8')) as Record<string, unknown>[];
     const args = ['lookup', '--region', STOP_REGION, '--attribute', 'EventName=StopLogging'];
     const json = await cli(server, [...args, '--output', 'json']);
     assert.equal(json.code, 0, json.stderr);
@@ -92,7 +105,7 @@ describe('opentrail CLI against a running server', () => {
       'aws.discovery.ec2-download-user-data.json',
     ]) {
       const text = await readFile(join(STRATUS, name), 'utf8');
-      records.push(...(JSON.parse(text) as unknown[]));
+      records.push(...(JSON.parse(text) as Record<string, unknown>[]).map(inStopAccount));
     }
     // AWS log files: one gzip stream holding {"Records":[...]}; a non-log file beside them is ignored.
     const half = Math.ceil(records.length / 2);
@@ -120,7 +133,7 @@ describe('opentrail CLI against a running server', () => {
     const dir = join(work, 'mixed');
     await mkdir(dir, { recursive: true });
     await writeFile(join(dir, 'broken.json.gz'), Buffer.from([0x1f, 0x8b, 1, 2, 3]));
-    await writeFile(join(dir, 'ok.json'), await readFile(STOP_LOGGING));
+    await writeFile(join(dir, 'ok.json'), await readFile(stopLogging()));
     const result = await cli(server, ['import', dir]);
     assert.equal(result.code, 1);
     assert.match(result.stdout, /Imported 1 of 2 files: 0 recorded, 1 already present/);

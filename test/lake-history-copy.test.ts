@@ -5,6 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
   CloudTrailClient,
@@ -112,6 +114,15 @@ async function eventIds(storeArn: string): Promise<string[]> {
 
 before(async () => {
   server = await startTestServer();
+  // A caller records another account's events only as its organization's management account.
+  await writeFile(
+    join(server.dataDir, 'organizations.json'),
+    JSON.stringify({
+      organizations: [
+        { id: 'o-historycopy1', managementAccountId: server.accountId, memberAccountIds: [OTHER_ACCOUNT] },
+      ],
+    }),
+  );
   const credentials = { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey };
   client = new CloudTrailClient({ endpoint: server.url, region: 'us-east-1', credentials });
   for (let i = 0; i < 200; i++) mine.push(record(server.accountId, i));

@@ -49,6 +49,16 @@ describe('trail delivery to the embedded local bucket store', () => {
 
   before(async () => {
     server = await startTestServer({ accountId: INVICTUS_ACCOUNT, deliveryIntervalSeconds: 1 });
+    // A caller records another account's events only as its organization's management account;
+    // trails other than organization trails still deliver the caller's account alone.
+    await writeFile(
+      join(server.dataDir, 'organizations.json'),
+      JSON.stringify({
+        organizations: [
+          { id: 'o-exampleorg1', managementAccountId: INVICTUS_ACCOUNT, memberAccountIds: [other] },
+        ],
+      }),
+    );
     await LocalDirObjectStore.createBucket(join(server.dataDir, 'buckets'), 'audit-logs');
     bucket = new LocalDirObjectStore(join(server.dataDir, 'buckets'), 'audit-logs');
     east = cloudTrailClient(server, 'us-east-1');

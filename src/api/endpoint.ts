@@ -39,6 +39,13 @@ export interface Handled {
   answer(outcomes: readonly AppendOutcome[]): unknown;
 }
 
+/** A resource an audit record names (the record's `resources`). */
+export interface AuditResource {
+  ARN: string;
+  accountId: string;
+  type: string;
+}
+
 /** One operation of one service, as its audit record names it. */
 export interface Operation<Input = unknown> {
   /** The audit record's eventName (the AWS operation name). */
@@ -53,6 +60,12 @@ export interface Operation<Input = unknown> {
   parse(body: Buffer, call: CallContext): Input | Promise<Input>;
   /** The audit record's requestParameters; `input` is undefined when parse failed. */
   requestParameters(input: Input | undefined, call: CallContext): Record<string, unknown> | null;
+  /**
+   * The audit record's resources, for a data event on a resource (AWS names the channel of
+   * cloudtrail-data PutAuditEvents, resource type AWS::CloudTrail::Channel); `input` is
+   * undefined when parse failed.
+   */
+  resources?(input: Input | undefined, call: CallContext): AuditResource[] | undefined;
   handle(input: Input, call: CallContext): Promise<Handled>;
 }
 
@@ -63,6 +76,11 @@ export interface Endpoint {
   /** The SigV4 credential scope service names accepted. */
   signingNames: readonly string[];
   maxBodyBytes: number;
+  /**
+   * The media types a non-empty request body may be sent as (Content-Type without parameters);
+   * any other is refused with UnsupportedMediaTypeException (HTTP 415), as Smithy services do.
+   */
+  requestContentTypes: readonly string[];
   /** The Content-Type of answers and errors. */
   contentType: string;
   /**

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import {
@@ -14,7 +14,7 @@ import { Authenticator, type Authorizer } from '../iam/index.ts';
 import { GroupCommitter } from '../ingest/index.ts';
 import { MemoryEventStore } from '../store/memory-event-store.ts';
 import type { Endpoint, Operation } from './endpoint.ts';
-import { createApiServer } from './pipeline.ts';
+import { DEFAULT_PIPELINE_LIMITS, createApiServer, type PipelineDeps } from './pipeline.ts';
 
 const KEY = {
   accessKeyId: 'AKIAPIPELINETEST0001',
@@ -45,6 +45,7 @@ function testEndpoint(): Endpoint {
     matches: (method, path) => method === 'POST' && path === '/',
     signingNames: ['cloudtrail'],
     maxBodyBytes: 1024,
+    requestContentTypes: ['application/x-amz-json-1.1'],
     contentType: 'application/x-amz-json-1.1',
     route(request) {
       const target = request.headers['x-amz-target']?.[0]?.split('.').pop();
@@ -152,5 +153,131 @@ describe('the API pipeline', () => {
     const response = await signAndSend(url, signer, buildRequest(url, { path: '/elsewhere', body: '{}' }));
     assert.equal(response.status, 404);
     assert.equal((JSON.parse(response.text) as { __type: string }).__type, 'UnknownOperationException');
+  });
+});
+
+/** Sends raw request head bytes and reads until the server closes the connection. */
+function rawExchange(port: number, head: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(head));
+    let text = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (text += chunk));
+    socket.on('end', () => resolve(text));
+    socket.on('error', reject);
+    socket.setTimeout(5000, () => {
+      socket.destroy();
+      reject(new Error(`no answer within 5 s; received: ${text}`));
+    });
+  });
+}
+
+describe('the API pipeline under attack', () => {
+  const store = new MemoryEventStore();
+  let failAppends = false;
+  const failingStore = Object.assign(Object.create(store) as MemoryEventStore, {
+    append: (events: Parameters<MemoryEventStore['append']>[0]) =>
+      failAppends ? Promise.reject(new Error('disk full')) : store.append(events),
+  });
+  let changes = 0;
+  const endpoint = testEndpoint();
+  const counting: typeof endpoint = {
+    ...endpoint,
+    route(request) {
+      const operation = endpoint.route(request);
+      return { ...operation, handle: (input, call) => (changes++, operation.handle(input, call)) };
+    },
+  };
+  const deps: PipelineDeps = {
+    endpoints: [counting],
+    authenticator: new Authenticator([KEY]),
+    authorizer: { authorize: () => ({ effect: 'Allow' }) },
+    committer: new GroupCommitter(failingStore),
+    logger: pino({ level: 'silent' }),
+    now: Date.now,
+    limits: {
+      ...DEFAULT_PIPELINE_LIMITS,
+      maxInflightBodyBytes: 600,
+      headersTimeoutMs: 500,
+      requestTimeoutMs: 1000,
+    },
+  };
+  const server = createApiServer(deps);
+  let url = '';
+  let port = 0;
+  const signer = createSigner(KEY);
+  const call = (operation: string, body: string) =>
+    signAndSend(url, signer, apiRequest(url, operation, body));
+
+  before(async () => {
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    port = (server.address() as AddressInfo).port;
+    url = `http://127.0.0.1:${port}`;
+  });
+  after(() => new Promise<void>((r) => server.close(() => r())));
+
+  it('refuses an unsigned request from its headers, without waiting for its 60 MiB body', async () => {
+    const answer = await rawExchange(
+      port,
+      'POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-amz-json-1.1\r\n' +
+        `X-Amz-Target: X.Echo\r\nContent-Length: ${60 * 1024 * 1024}\r\n\r\n`,
+    );
+    assert.match(answer, /^HTTP\/1\.1 4\d\d /);
+    assert.match(answer, /MissingAuthenticationTokenException/);
+  });
+
+  it('refuses a request signed with an unknown key from its headers', async () => {
+    const head =
+      'POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Amz-Date: 20260101T000000Z\r\n' +
+      'Authorization: AWS4-HMAC-SHA256 Credential=AKIANOBODY/20260101/us-east-1/cloudtrail/aws4_request, ' +
+      `SignedHeaders=host;x-amz-date, Signature=00\r\nContent-Length: ${60 * 1024 * 1024}\r\n\r\n`;
+    const answer = await rawExchange(port, head);
+    assert.match(answer, /^HTTP\/1\.1 4\d\d /);
+  });
+
+  it('drops a signed client that sends its body too slowly', async () => {
+    const body = JSON.stringify({ a: 'x'.repeat(80) });
+    const signed = await signer.sign(apiRequest(url, 'Echo', body));
+    const headers = Object.entries(signed.headers)
+      .map(([k, v]) => `${k}: ${v}\r\n`)
+      .join('');
+    const startedMs = Date.now();
+    const head = `POST / HTTP/1.1\r\n${headers}content-length: ${body.length}\r\n\r\n`;
+    const answer = await rawExchange(port, head + body.slice(0, 10));
+    assert.match(answer, /^HTTP\/1\.1 408 /);
+    assert.ok(Date.now() - startedMs < 4000, 'within a few seconds of the request timeout');
+  });
+
+  it('answers 503 ServiceUnavailable when the body would pass the bytes in flight the server allows', async () => {
+    const response = await call('Echo', JSON.stringify({ a: 'x'.repeat(700) }));
+    assert.equal(response.status, 503);
+    assert.equal((JSON.parse(response.text) as { __type: string }).__type, 'ServiceUnavailable');
+    assert.equal((await call('Echo', '{"a":1}')).status, 200, 'the budget is given back');
+  });
+
+  it('refuses a body sent as a media type the endpoint does not take, and records the refusal', async () => {
+    const request = apiRequest(url, 'Echo', '{"a":1}');
+    request.headers['content-type'] = 'text/plain';
+    const response = await signAndSend(url, signer, request);
+    assert.equal(response.status, 415);
+    assert.equal((JSON.parse(response.text) as { __type: string }).__type, 'UnsupportedMediaTypeException');
+    const last = (await store.readAfter(0n, 1000)).at(-1);
+    assert.equal(
+      (JSON.parse(last?.raw ?? '{}') as { errorCode?: string }).errorCode,
+      'UnsupportedMediaTypeException',
+    );
+  });
+
+  it('carries out no change while the event log cannot commit, and resumes once it can', async () => {
+    failAppends = true;
+    assert.equal((await call('Fail', '{"message":"x"}')).status, 500, 'the failing commit is a 500');
+    const before = changes;
+    const refused = await call('Fail', '{"message":"x"}');
+    assert.equal(refused.status, 500);
+    assert.equal(changes, before, 'the change was not attempted');
+    failAppends = false;
+    assert.equal((await call('Echo', '{}')).status, 200, 'a read-only call commits and clears the failure');
+    assert.equal((await call('Fail', '{"message":"y"}')).status, 400);
+    assert.equal(changes, before + 2);
   });
 });

@@ -2,13 +2,17 @@
  * OpenTrail's HTTP front: one pipeline for every endpoint (CloudTrail JSON 1.1, cloudtrail-data
  * REST-JSON, the recording endpoint, and the protocols to come). Each step is written once:
  *
- *   bounded body read → authenticate (SigV4) → route (the endpoint names the operation)
- *   → authorize → parse → handle → self-audit (always, failures included) → answer or error.
+ *   authenticate the headers (SigV4) → bounded body read → finish the signature → route
+ *   → authorize → content type → parse → audit fields → handle → self-audit → answer or error.
  *
- * The audit record is durable before the caller hears back. A request without a verified
- * identity, or one that names no operation, is answered but not recorded: there is nobody to
- * attribute it to, or nothing it called (as on AWS). Bad input gets an AWS-style error and never
- * stops the server; anything that is not a ServiceError is logged and answered InternalFailure.
+ * The audit record is durable before the caller hears back, and everything it copies from the
+ * request is built, bounded, before the operation changes anything: no input can make a change
+ * whose record then fails to be written. A request without a verified identity, or one that names
+ * no operation, is answered but not recorded: there is nobody to attribute it to, or nothing it
+ * called (as on AWS). Resources are bounded before a byte of body is buffered: connections, body
+ * bytes in flight across the server, header and request timeouts. Bad input gets an AWS-style
+ * error and never stops the server; anything that is not a ServiceError is logged and answered
+ * InternalFailure.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -19,10 +23,41 @@ import {
   type AuthenticatedCall,
   type Authenticator,
   type Authorizer,
+  type PendingAuthentication,
 } from '../iam/index.ts';
-import { apiCallEvent, type GroupCommitter } from '../ingest/index.ts';
-import type { CallContext, Endpoint, Handled, Operation, RequestView } from './endpoint.ts';
-import { BodyTooLarge, readBody, sendError, sendJson, signedRequest, sourceIp } from './http.ts';
+import { apiCallEvent, auditField, type GroupCommitter } from '../ingest/index.ts';
+import { CLIENT_CLOSED_REQUEST, NO_OPERATION, type ApiMetrics } from '../metrics/index.ts';
+import type { AuditResource, CallContext, Endpoint, Handled, Operation, RequestView } from './endpoint.ts';
+import {
+  BodyBudget,
+  BodyBudgetSpent,
+  BodyTooLarge,
+  readBody,
+  sendError,
+  sendJson,
+  signedRequestHead,
+  sourceIp,
+  type ReadBody,
+} from './http.ts';
+
+/** What the server holds for its callers at most; beyond it, requests are refused, not queued. */
+export interface PipelineLimits {
+  /** TCP connections open at once; the server closes further ones at once. */
+  maxConnections: number;
+  /** Request body bytes held in memory across all requests; beyond it, 503 ServiceUnavailable. */
+  maxInflightBodyBytes: number;
+  /** Time a client has to send its request headers. */
+  headersTimeoutMs: number;
+  /** Time a client has to send its whole request, body included. */
+  requestTimeoutMs: number;
+}
+
+export const DEFAULT_PIPELINE_LIMITS: PipelineLimits = {
+  maxConnections: 1024,
+  maxInflightBodyBytes: 256 * 1024 * 1024,
+  headersTimeoutMs: 20_000,
+  requestTimeoutMs: 120_000,
+};
 
 export interface PipelineDeps {
   endpoints: readonly Endpoint[];
@@ -31,6 +66,9 @@ export interface PipelineDeps {
   committer: GroupCommitter;
   logger: Logger;
   now: () => number;
+  limits?: PipelineLimits;
+  /** Told of every answered request: the operation it called, its status and its latency. */
+  metrics?: ApiMetrics;
 }
 
 const INTERNAL_FAILURE_MESSAGE = 'The request processing has failed because of an unknown error.';
@@ -62,59 +100,101 @@ function requestViewOf(req: IncomingMessage): RequestView {
 }
 
 export function createApiServer(deps: PipelineDeps): Server {
-  const server = createServer((req, res) => {
-    handle(req, res, deps).catch((error: unknown) => {
-      deps.logger.error({ err: error }, 'request failed unexpectedly');
-      sendError(res, internalFailure(error), randomUUID(), 'application/x-amz-json-1.1');
-    });
-  });
+  const limits = deps.limits ?? DEFAULT_PIPELINE_LIMITS;
+  const budget = new BodyBudget(limits.maxInflightBodyBytes);
+  const server = createServer(
+    {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      // How often Node checks those timeouts (30 s by default, longer than the timeouts allow).
+      connectionsCheckingInterval: Math.min(2000, limits.headersTimeoutMs),
+    },
+    (req, res) => {
+      handle(req, res, deps, budget).catch((error: unknown) => {
+        deps.logger.error({ err: error }, 'request failed unexpectedly');
+        sendError(res, internalFailure(error), randomUUID(), 'application/x-amz-json-1.1');
+      });
+    },
+  );
+  server.maxConnections = limits.maxConnections;
   server.keepAliveTimeout = 65_000;
   return server;
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, deps: PipelineDeps): Promise<void> {
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  deps: PipelineDeps,
+  budget: BodyBudget,
+): Promise<void> {
   const requestId = randomUUID();
   const request = requestViewOf(req);
+  const log = deps.logger.child({ requestId });
+  // The operation label is what the endpoint routed an authenticated request to: a caller's
+  // X-Amz-Target never becomes a label before it is verified.
+  let operationName = NO_OPERATION;
+  observeAnswer(res, deps, log, () => operationName);
   if (request.method === 'GET' && request.path === '/health') {
     sendJson(res, 200, { status: 'ok' }, requestId, 'application/json');
     return;
   }
   const endpoint = deps.endpoints.find((e) => e.matches(request.method, request.path));
+  // Refusals before the body is read close the connection: the unread body is never drained.
+  const refuse = (error: ServiceError, contentType: string): void => {
+    res.setHeader('connection', 'close');
+    sendError(res, error, requestId, contentType);
+  };
   if (!endpoint) {
     const error = new ServiceError(
       'UnknownOperationException',
       `No operation at ${request.method} ${request.path}.`,
-      {
-        httpStatus: 404,
-      },
+      { httpStatus: 404 },
     );
-    sendError(res, error, requestId, 'application/x-amz-json-1.1');
+    refuse(error, 'application/x-amz-json-1.1');
     return;
   }
   const fail = (error: ServiceError): void => sendError(res, error, requestId, endpoint.contentType);
 
-  let body: Buffer;
+  let pending: PendingAuthentication;
   try {
-    body = await readBody(req, endpoint.maxBodyBytes);
+    pending = deps.authenticator.begin(signedRequestHead(req), endpoint.signingNames, deps.now());
   } catch (error) {
-    if (!(error instanceof BodyTooLarge)) throw error;
-    fail(
-      new ServiceError(
-        'RequestEntityTooLargeException',
-        `Request body exceeds ${endpoint.maxBodyBytes} bytes.`,
-        {
-          httpStatus: 413,
-        },
-      ),
-    );
+    if (!isServiceError(error)) throw error;
+    refuse(error, endpoint.contentType);
     return;
+  }
+
+  const reading = readBody(req, endpoint.maxBodyBytes, budget);
+  res.once('close', reading.release);
+  let read: ReadBody;
+  try {
+    read = await reading.done;
+  } catch (error) {
+    if (error instanceof BodyTooLarge) {
+      const message = `Request body exceeds ${endpoint.maxBodyBytes} bytes.`;
+      refuse(
+        new ServiceError('RequestEntityTooLargeException', message, { httpStatus: 413 }),
+        endpoint.contentType,
+      );
+      return;
+    }
+    if (error instanceof BodyBudgetSpent) {
+      const message = 'The server is receiving too many request bodies at once; retry the request.';
+      refuse(
+        new ServiceError('ServiceUnavailable', message, { fault: 'server', httpStatus: 503 }),
+        endpoint.contentType,
+      );
+      return;
+    }
+    throw error;
   }
 
   let caller: AuthenticatedCall;
   let operation: Operation;
   try {
-    caller = deps.authenticator.authenticate(signedRequest(req, body), endpoint.signingNames, deps.now());
+    caller = deps.authenticator.complete(pending, read.sha256);
     operation = endpoint.route(request);
+    operationName = operation.name;
   } catch (error) {
     // No verified identity, or no operation named: nothing to attribute or record.
     if (!isServiceError(error)) throw error;
@@ -129,7 +209,13 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: PipelineD
     nowMs: deps.now(),
     onRecorded: (fn) => afterRecorded.push(fn),
   };
-  const { input, handled, failure } = await runOperation(operation, body, call, deps);
+  const { requestParameters, resources, handled, failure } = await runOperation(
+    operation,
+    endpoint,
+    read.body,
+    call,
+    deps,
+  );
 
   const events = handled?.events ?? [];
   const outcomes = await deps.committer.append([
@@ -141,8 +227,9 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: PipelineD
       eventName: operation.name,
       readOnly: operation.readOnly,
       category: operation.category,
-      requestParameters: operation.requestParameters(input, call),
-      responseElements: failure ? null : (handled?.responseElements ?? null),
+      requestParameters,
+      ...(resources ? { resources } : {}),
+      responseElements: failure ? null : boundedField(() => handled?.responseElements ?? null),
       ...(failure ? { errorCode: failure.code, errorMessage: failure.message } : {}),
       sourceIPAddress: sourceIp(req),
       userAgent: req.headers['user-agent'] ?? '',
@@ -157,7 +244,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: PipelineD
       try {
         await fn(own.seq);
       } catch (error) {
-        deps.logger.error({ err: error, operation: operation.name }, 'post-record step failed');
+        log.error({ err: error, operation: operation.name }, 'post-record step failed');
       }
     }
   }
@@ -166,14 +253,75 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: PipelineD
   else sendJson(res, 200, handled.answer(outcomes.slice(0, events.length)), requestId, endpoint.contentType);
 }
 
-/** Authorize, parse and handle: whatever goes wrong becomes the call's failure, to be audited. */
+/**
+ * Once the answer is sent (or the client went away first: 499), tells the metrics and writes an
+ * access log line with the request ID (debug; warn for a server error).
+ */
+function observeAnswer(res: ServerResponse, deps: PipelineDeps, log: Logger, operation: () => string): void {
+  const startedMs = performance.now();
+  let observed = false;
+  const observe = (status: number): void => {
+    if (observed) return;
+    observed = true;
+    const durationMs = performance.now() - startedMs;
+    deps.metrics?.observeRequest(operation(), status, durationMs);
+    const line = { operation: operation(), status, durationMs: Math.round(durationMs) };
+    if (status >= 500) log.warn(line, 'request answered with a server error');
+    else log.debug(line, 'request');
+  };
+  res.once('finish', () => observe(res.statusCode));
+  res.once('close', () => observe(CLIENT_CLOSED_REQUEST));
+}
+
+/** An audit field, bounded; a field that cannot be made at all is recorded as omitted. */
+function boundedField(make: () => Record<string, unknown> | null): Record<string, unknown> | null {
+  try {
+    return auditField(make());
+  } catch {
+    return { omitted: true };
+  }
+}
+
+/** The media type of a Content-Type header value, lower case, without parameters. */
+function mediaTypeOf(value: string | undefined): string | undefined {
+  return value?.split(';', 1)[0]?.trim().toLowerCase();
+}
+
+function checkContentType(endpoint: Endpoint, call: CallContext, body: Buffer): void {
+  if (body.length === 0) return;
+  const given = mediaTypeOf(call.request.headers['content-type']?.[0]);
+  if (given !== undefined && endpoint.requestContentTypes.includes(given)) return;
+  throw new ServiceError(
+    'UnsupportedMediaTypeException',
+    `Content-Type ${given ?? '(none)'} is not supported here; send ${endpoint.requestContentTypes.join(' or ')}.`,
+    { httpStatus: 415 },
+  );
+}
+
+const STORE_UNWRITABLE =
+  'OpenTrail cannot make audit records durable right now, so it carries out no change; retry later.';
+
+/**
+ * Authorize, check, parse and build the audit fields, then handle: whatever goes wrong becomes
+ * the call's failure, to be audited. The request's audit fields are built before the operation
+ * runs, and no change runs while the event log cannot commit.
+ */
 async function runOperation(
   operation: Operation,
+  endpoint: Endpoint,
   body: Buffer,
   call: CallContext,
   deps: PipelineDeps,
-): Promise<{ input?: unknown; handled?: Handled; failure?: ServiceError }> {
+): Promise<{
+  requestParameters: Record<string, unknown> | null;
+  resources?: AuditResource[];
+  handled?: Handled;
+  failure?: ServiceError;
+}> {
   let input: unknown;
+  let requestParameters: Record<string, unknown> | null = null;
+  let resources: AuditResource[] | undefined;
+  const named = (): { resources?: AuditResource[] } => (resources ? { resources } : {});
   try {
     const authorization = {
       principal: call.caller.principal,
@@ -184,13 +332,27 @@ async function runOperation(
     if (decision.effect === 'Deny') {
       throw new ServiceError('AccessDeniedException', accessDeniedMessage(authorization, decision.reason));
     }
+    checkContentType(endpoint, call, body);
     input = await operation.parse(body, call);
+    requestParameters = auditField(operation.requestParameters(input, call));
+    resources = operation.resources?.(input, call);
+    if (!operation.readOnly && !deps.committer.writable) {
+      throw new ServiceError('ServiceUnavailable', STORE_UNWRITABLE, { fault: 'server', httpStatus: 503 });
+    }
   } catch (error) {
-    return { failure: toServiceError(error, deps.logger, operation.name) };
+    if (input === undefined || requestParameters === null) {
+      requestParameters = boundedField(() => operation.requestParameters(input, call));
+    }
+    try {
+      resources ??= operation.resources?.(input, call);
+    } catch {
+      resources = undefined;
+    }
+    return { requestParameters, ...named(), failure: toServiceError(error, deps.logger, operation.name) };
   }
   try {
-    return { input, handled: await operation.handle(input, call) };
+    return { requestParameters, ...named(), handled: await operation.handle(input, call) };
   } catch (error) {
-    return { input, failure: toServiceError(error, deps.logger, operation.name) };
+    return { requestParameters, ...named(), failure: toServiceError(error, deps.logger, operation.name) };
   }
 }

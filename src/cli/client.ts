@@ -2,6 +2,7 @@
  * How CLI commands reach the running server: over its API (the database has one writer), with
  * credentials from `<data-dir>/credentials` (profile opentrail) or the standard AWS chain.
  */
+import { randomUUID } from 'node:crypto';
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
@@ -50,6 +51,9 @@ export class RecordClient {
   }
 
   async send(body: string): Promise<RecordResponse> {
+    // One key for the batch and each of its resends: records without an eventID then get the
+    // same IDs every time, and a resend after a lost answer records nothing twice.
+    const idempotencyKey = randomUUID();
     for (let attempt = 1; ; attempt++) {
       const request = new HttpRequest({
         method: 'POST',
@@ -57,7 +61,11 @@ export class RecordClient {
         hostname: this.url.hostname,
         ...(this.url.port ? { port: Number(this.url.port) } : {}),
         path: this.url.pathname,
-        headers: { host: this.url.host, 'content-type': 'application/json' },
+        headers: {
+          host: this.url.host,
+          'content-type': 'application/json',
+          'idempotency-key': idempotencyKey,
+        },
         body,
       });
       const signed = await this.signer.sign(request, { signingRegion: this.region });

@@ -13,6 +13,13 @@ export function parsePositive(value: string): number {
   return n;
 }
 
+/** An octal file mode (`640`, `0640`, `0o640`), as chmod takes it. */
+export function parseFileMode(value: string): number {
+  const m = /^(?:0o?)?([0-7]{3})$/.exec(value);
+  if (!m) throw new InvalidArgumentError('expected an octal file mode such as 0640');
+  return parseInt(m[1] as string, 8);
+}
+
 /** ISO 8601, or epoch seconds as the AWS CLI takes them. */
 export function parseTimestamp(value: string): Date {
   const ms = /^\d+(\.\d+)?$/.test(value) ? Number(value) * 1000 : Date.parse(value);

@@ -31,6 +31,7 @@ import {
   type Consumer,
   type ConsumerOutcome,
   type EventStore,
+  type RunnerObserver,
   type RunnerTimer,
 } from '../store/index.ts';
 import { deliveryConsumer, type Trail, type TrailRegistry } from '../trails/index.ts';
@@ -50,6 +51,8 @@ export interface DigestDeliveryDeps {
   timer?: RunnerTimer;
   /** Closes digest delivery when aborted. */
   signal?: AbortSignal;
+  /** Told of failed rounds and given the runner's lag (metrics). */
+  runnerObserver?: RunnerObserver;
 }
 
 export interface DigestDeliveryOptions {
@@ -93,6 +96,7 @@ export class DigestDelivery {
         now: deps.now,
         ...(deps.timer ? { timer: deps.timer } : {}),
         ...(deps.signal ? { signal: deps.signal } : {}),
+        ...(deps.runnerObserver ? { observer: deps.runnerObserver } : {}),
       },
     );
   }

@@ -20,6 +20,7 @@ import {
   type LogConsumer,
   type LogConsumerOutcome,
   type RetryNotice,
+  type RunnerObserver,
   type RunnerTimer,
 } from '../store/index.ts';
 import {
@@ -71,6 +72,8 @@ export interface DeliveryDeps {
   timer?: RunnerTimer;
   /** Closes delivery when aborted. */
   signal?: AbortSignal;
+  /** Told of failed rounds and given the runner's lag (metrics). */
+  runnerObserver?: RunnerObserver;
 }
 
 /** The S3-style error code GetTrailStatus shows for a failed put. */
@@ -107,6 +110,7 @@ export class TrailDelivery {
         now: deps.now,
         ...(deps.timer ? { timer: deps.timer } : {}),
         ...(deps.signal ? { signal: deps.signal } : {}),
+        ...(deps.runnerObserver ? { observer: deps.runnerObserver } : {}),
       },
     );
   }

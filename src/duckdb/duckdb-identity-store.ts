@@ -45,6 +45,15 @@ export class DuckDbIdentityStore implements IdentityStore {
     await this.connection.run('INSERT INTO accounts VALUES ($1, $2)', [accountId, BigInt(nowMs)]);
   }
 
+  async accountCreatedMs(accountId: string): Promise<number | undefined> {
+    const rows = await this.connection.runAndReadAll(
+      'SELECT created_at FROM accounts WHERE account_id = $1',
+      [accountId],
+    );
+    const created = rows.getColumnsJS()[0]?.[0] as bigint | undefined;
+    return created === undefined ? undefined : Number(created);
+  }
+
   async createUserWithKey(key: AccessKeyRecord, nowMs: number): Promise<void> {
     const now = BigInt(nowMs);
     await this.connection.run('BEGIN TRANSACTION');

@@ -15,17 +15,37 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 
-/** Half the machine's memory, in whole megabytes: queries spill to disk beyond it. */
-function defaultMemoryLimit(): string {
-  return `${Math.max(256, Math.floor(totalmem() / 2 / 1024 / 1024))}MB`;
-}
 import type { DuckDbDatabase } from './database.ts';
+
+/** The engine's memory limit unless told: 2 GiB, or half the machine's memory when that is less. */
+export function defaultQueryMemoryLimitMiB(): number {
+  return Math.max(256, Math.min(2048, Math.floor(totalmem() / 2 / 1024 / 1024)));
+}
+
+/** How long StartQuery waits for DuckDB to bind a statement before it answers (see LakeTranslator). */
+export const DEFAULT_BIND_BUDGET_MS = 1000;
+
+export interface LakeQueryEngineOptions {
+  /** Query connections: queries that run at once. */
+  connections?: number;
+  /** DuckDB's memory limit for the instance, in MiB; operators beyond it spill to `spillDirectory`. */
+  memoryLimitMiB?: number;
+  /** Where queries spill; without it DuckDB's default (`<database>.tmp`). */
+  spillDirectory?: string;
+  /** Most disk the spill may take, in MiB; a query that needs more fails with an out-of-memory message. */
+  spillLimitMiB?: number;
+  translationCacheEntries?: number;
+  /** See LakeTranslatorOptions.bindBudgetMs. */
+  bindBudgetMs?: number;
+}
 
 /**
  * Lake queries on the embedded database: a few connections of their own, each with the Trino
  * functions installed, and execution bounded in time (the connection is interrupted) and in result
- * size. Translation through DuckDB's own parser has one more connection to itself, so StartQuery
- * answers while long queries hold the others. The database runs with external access disabled
+ * size. Translation through DuckDB's own parser has two more connections to itself (one parses and
+ * prints, one binds, within a time budget), so StartQuery answers while long queries hold the
+ * others. A query that outgrows the memory limit and the spill space fails with a message saying
+ * so; DuckDB's limit is the instance's, not the query's. The database runs with external access disabled
  * (see DuckDbDatabase), so no statement can reach a file or URL even if one slipped past the
  * translator's checks.
  */
@@ -41,6 +61,8 @@ export class DuckDbLakeQueryEngine implements LakeQueryEngine {
     /** Where DuckDB writes each query connection's profile of its last statement. */
     private readonly profiles: Map<DuckDBConnection, string>,
     private readonly profileDir: string,
+    private readonly binder: DuckDBConnection,
+    private readonly limits: { memoryLimitMiB: number; spillLimitMiB: number | undefined },
   ) {
     this.idle = [...connections];
   }
@@ -53,15 +75,18 @@ export class DuckDbLakeQueryEngine implements LakeQueryEngine {
    */
   static async open(
     db: DuckDbDatabase,
-    options: { connections?: number; memoryLimit?: string; translationCacheEntries?: number } = {},
+    options: LakeQueryEngineOptions = {},
   ): Promise<DuckDbLakeQueryEngine> {
     const all: DuckDBConnection[] = [];
-    for (let i = 0; i < (options.connections ?? 2) + 1; i++) {
+    for (let i = 0; i < (options.connections ?? 2) + 2; i++) {
       const c = await db.connect();
       await installLakeFunctions(c);
       all.push(c);
     }
     const translatorConnection = all.pop() as DuckDBConnection;
+    const binder = all.pop() as DuckDBConnection;
+    // Binding checks names and types; the optimizer would only fold constants, work a run does.
+    await binder.run(`PRAGMA disable_optimizer`);
     // Each query connection profiles its statements (DuckDB's JSON profile, written to a file of
     // its own when a statement ends): EventsMatched is read from there.
     const profileDir = mkdtempSync(join(tmpdir(), 'opentrail-lake-profiles-'));
@@ -72,18 +97,34 @@ export class DuckDbLakeQueryEngine implements LakeQueryEngine {
       await c.run(`SET profiling_output = '${path.replaceAll("'", "''")}'`);
       profiles.set(c, path);
     }
+    const limits = {
+      memoryLimitMiB: options.memoryLimitMiB ?? defaultQueryMemoryLimitMiB(),
+      spillLimitMiB: options.spillLimitMiB,
+    };
     for (const setting of queryConnectionSettings({
-      memoryLimit: options.memoryLimit ?? defaultMemoryLimit(),
+      memoryLimit: `${limits.memoryLimitMiB}MiB`,
       allowedPaths: [...profiles.values()],
+      ...(options.spillDirectory !== undefined ? { tempDirectory: options.spillDirectory } : {}),
+      ...(limits.spillLimitMiB !== undefined ? { maxTempDirectorySize: `${limits.spillLimitMiB}MiB` } : {}),
     })) {
       await translatorConnection.run(setting);
     }
     const translator = await LakeTranslator.open(translatorConnection, {
+      binder,
+      bindBudgetMs: options.bindBudgetMs ?? DEFAULT_BIND_BUDGET_MS,
       ...(options.translationCacheEntries !== undefined
         ? { cacheEntries: options.translationCacheEntries }
         : {}),
     });
-    return new DuckDbLakeQueryEngine(all, translator, translatorConnection, profiles, profileDir);
+    return new DuckDbLakeQueryEngine(
+      all,
+      translator,
+      translatorConnection,
+      profiles,
+      profileDir,
+      binder,
+      limits,
+    );
   }
 
   private async withConnection<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
@@ -170,7 +211,7 @@ export class DuckDbLakeQueryEngine implements LakeQueryEngine {
           throw new QueryTimedOut(
             `The query ran longer than ${Math.round(options.timeoutMs / 1000)} seconds and was stopped.`,
           );
-        throw error;
+        throw this.describeFailure(error);
       } finally {
         clearTimeout(timer);
         options.signal.removeEventListener('abort', onAbort);
@@ -178,11 +219,26 @@ export class DuckDbLakeQueryEngine implements LakeQueryEngine {
     });
   }
 
+  /** DuckDB's out-of-memory errors, said in terms of the limits a query runs under. */
+  private describeFailure(error: unknown): unknown {
+    const message = error instanceof Error ? error.message : String(error);
+    if (!/Out of Memory Error/i.test(message)) return error;
+    const spill =
+      this.limits.spillLimitMiB === undefined
+        ? 'the disk it may spill to'
+        : `the ${this.limits.spillLimitMiB} MiB it may spill to disk`;
+    return new Error(
+      `The query needed more memory than Lake queries may use (${this.limits.memoryLimitMiB} MiB, and ${spill}) and was stopped; ` +
+        `narrow it with WHERE, LIMIT or fewer joins. ${message.split('\n')[0]}`,
+    );
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
     this.translator.close();
     this.translatorConnection.closeSync();
+    this.binder.closeSync();
     for (const c of this.idle) c.closeSync();
     rmSync(this.profileDir, { recursive: true, force: true });
   }

@@ -10,6 +10,13 @@
 export interface Span {
   start: number;
   end: number;
+  /**
+   * Set by the scanner (splitRecordSpans): how many object members (`"key": value`) the value's
+   * text holds at every depth, and how deep its arrays and objects nest. JSON.parse keeps the last
+   * of duplicate keys, so a parsed value with fewer members than its text had a key twice.
+   */
+  members?: number;
+  depth?: number;
 }
 
 const QUOTE = 0x22;
@@ -43,12 +50,21 @@ function skipString(text: string, i: number): number {
   }
 }
 
+// What the last skipValue over a container counted: outside strings a ':' only ever ends a key,
+// so counting them costs one comparison per character the scan already visits.
+let scannedMembers = 0;
+let scannedDepth = 0;
+
 /** `i` is at the first character of a value; returns the index just past it. */
 function skipValue(text: string, i: number): number {
   const c = text.charCodeAt(i);
+  scannedMembers = 0;
+  scannedDepth = 0;
   if (c === QUOTE) return skipString(text, i);
   if (c === OPEN_BRACE || c === OPEN_BRACKET) {
     let depth = 0;
+    let maxDepth = 0;
+    let members = 0;
     let j = i;
     while (j < text.length) {
       const d = text.charCodeAt(j);
@@ -56,10 +72,16 @@ function skipValue(text: string, i: number): number {
         j = skipString(text, j);
         continue;
       }
-      if (d === OPEN_BRACE || d === OPEN_BRACKET) depth++;
-      else if (d === CLOSE_BRACE || d === CLOSE_BRACKET) {
+      if (d === COLON) members++;
+      else if (d === OPEN_BRACE || d === OPEN_BRACKET) {
+        if (++depth > maxDepth) maxDepth = depth;
+      } else if (d === CLOSE_BRACE || d === CLOSE_BRACKET) {
         depth--;
-        if (depth === 0) return j + 1;
+        if (depth === 0) {
+          scannedMembers = members;
+          scannedDepth = maxDepth;
+          return j + 1;
+        }
       }
       j++;
     }
@@ -81,7 +103,7 @@ function arrayElementSpans(text: string, i: number): Span[] {
   if (text.charCodeAt(j) === CLOSE_BRACKET) return spans;
   for (;;) {
     const end = skipValue(text, j);
-    spans.push({ start: j, end });
+    spans.push({ start: j, end, members: scannedMembers, depth: scannedDepth });
     j = skipSpace(text, end);
     const d = text.charCodeAt(j);
     if (d === CLOSE_BRACKET) return spans;
@@ -153,8 +175,10 @@ export function splitRecordSpans(
       const member = objectMemberSpan(text, start, 'Records');
       return member ? { shape, spans: arrayElementSpans(text, member.start) } : undefined;
     }
-    case 'single':
-      return { shape, spans: [{ start, end: skipValue(text, start) }] };
+    case 'single': {
+      const end = skipValue(text, start);
+      return { shape, spans: [{ start, end, members: scannedMembers, depth: scannedDepth }] };
+    }
   }
 }
 
@@ -184,4 +208,64 @@ export function compactRecordSpans(
     pos += compact.length;
   }
   return pos === text.length - close.length ? spans : undefined;
+}
+
+/** Where a key stands twice in one object of a JSON text. */
+export interface DuplicateKey {
+  key: string;
+  /** The object's place in the value, like `requestParameters.tags[0]` (empty at the top). */
+  path: string;
+}
+
+interface Frame {
+  /** The keys seen so far in an object; undefined in an array. */
+  keys: Set<string> | undefined;
+  path: string;
+  /** The next element's index (arrays). */
+  index: number;
+}
+
+/**
+ * The first key that appears twice in one object of `text`, a JSON value JSON.parse has already
+ * accepted (attacker-controlled, so walked iteratively: nesting depth costs no stack). Keys are
+ * compared as JSON.parse decodes them, so `"a"` and `"\u0061"` are the same key.
+ */
+export function findDuplicateKey(text: string, start = 0, end = text.length): DuplicateKey | undefined {
+  const stack: Frame[] = [];
+  let pendingKey = '';
+  let j = start;
+  const childPath = (): string => {
+    const top = stack[stack.length - 1];
+    if (!top) return '';
+    if (top.keys) return top.path === '' ? pendingKey : `${top.path}.${pendingKey}`;
+    return `${top.path}[${top.index}]`;
+  };
+  while (j < end) {
+    const d = text.charCodeAt(j);
+    if (d === QUOTE) {
+      const close = skipString(text, j);
+      const top = stack[stack.length - 1];
+      // In an object a string is a key when a ':' follows it.
+      if (top?.keys && text.charCodeAt(skipSpace(text, close)) === COLON) {
+        const raw = text.slice(j + 1, close - 1);
+        const key = raw.includes('\\') ? (JSON.parse(text.slice(j, close)) as string) : raw;
+        if (top.keys.has(key)) return { key, path: top.path };
+        top.keys.add(key);
+        pendingKey = key;
+      }
+      j = close;
+      continue;
+    }
+    if (d === OPEN_BRACE || d === OPEN_BRACKET) {
+      const path = childPath();
+      stack.push({ keys: d === OPEN_BRACE ? new Set() : undefined, path, index: 0 });
+    } else if (d === CLOSE_BRACE || d === CLOSE_BRACKET) {
+      stack.pop();
+    } else if (d === COMMA) {
+      const top = stack[stack.length - 1];
+      if (top && !top.keys) top.index++;
+    }
+    j++;
+  }
+  return undefined;
 }

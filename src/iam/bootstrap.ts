@@ -23,11 +23,13 @@ export interface BootstrapResult {
 /**
  * On first start: creates the account (`--account-id` or a random 12-digit ID) and an admin
  * access key. Every start (re)writes `<data-dir>/credentials` (shared credentials INI, mode 0600)
- * and `<data-dir>/config` so the AWS CLI and SDKs can use the profile unchanged.
+ * so the AWS CLI and SDKs can use the profile unchanged. Runs before the server listens: the keys
+ * it returns are what the server authenticates with from its first request (see writeCliConfig
+ * for the part that needs the port).
  */
 export async function bootstrapIdentity(
   store: IdentityStore,
-  options: { dataDir: string; accountId?: string; region: string; endpointUrl: string; nowMs: number },
+  options: { dataDir: string; accountId?: string; nowMs: number },
 ): Promise<BootstrapResult> {
   const accounts = await store.listAccounts();
   let created = false;
@@ -65,10 +67,23 @@ export async function bootstrapIdentity(
     { mode: 0o600 },
   );
   await chmod(credentialsPath, 0o600);
+  return { accountId, admin, keys, credentialsPath, created };
+}
+
+/**
+ * (Re)writes `<data-dir>/config`, the AWS config profile naming the region and the endpoint URL.
+ * Written once the server listens, since only then is the port known (`--port 0`).
+ */
+export async function writeCliConfig(
+  dataDir: string,
+  options: { region: string; endpointUrl: string },
+): Promise<string> {
+  const path = join(dataDir, 'config');
   await writeFile(
-    join(options.dataDir, 'config'),
+    path,
     `[profile ${CREDENTIALS_PROFILE}]\nregion = ${options.region}\nendpoint_url = ${options.endpointUrl}\n`,
     { mode: 0o600 },
   );
-  return { accountId, admin, keys, credentialsPath, created };
+  await chmod(path, 0o600);
+  return path;
 }

@@ -4,6 +4,8 @@ import type { AccessKeyRecord } from './principal.ts';
 export interface IdentityStore {
   listAccounts(): Promise<string[]>;
   createAccount(accountId: string, nowMs: number): Promise<void>;
+  /** When the account was created (the `nowMs` it was created with), or undefined if it does not exist. */
+  accountCreatedMs(accountId: string): Promise<number | undefined>;
   createUserWithKey(key: AccessKeyRecord, nowMs: number): Promise<void>;
   listAccessKeys(): Promise<AccessKeyRecord[]>;
 }

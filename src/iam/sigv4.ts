@@ -5,6 +5,7 @@
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { ServiceError } from '../errors.ts';
+import { isKnownRegion } from '../events/index.ts';
 import { formatAmzDate, signingKey, uriEncode } from './sigv4-primitives.ts';
 
 export { formatAmzDate, uriEncode };
@@ -51,10 +52,6 @@ function incomplete(message: string): ServiceError {
 }
 function invalid(message: string): ServiceError {
   return new ServiceError('InvalidSignatureException', message);
-}
-
-function sha256Hex(data: string | Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
 }
 
 function decodeComponent(value: string): string {
@@ -129,7 +126,7 @@ function first(headers: Record<string, string[]>, name: string): string | undefi
   return headers[name]?.[0];
 }
 
-function headerAuth(request: SignedRequest, authorization: string): AuthParts {
+function headerAuth(request: SignedRequestHead, authorization: string): AuthParts {
   if (!authorization.startsWith('AWS4-'))
     throw new ServiceError('MissingAuthenticationTokenException', MISSING_TOKEN);
   const space = authorization.indexOf(' ');
@@ -205,8 +202,43 @@ function queryAuth(params: Map<string, string>): AuthParts {
   };
 }
 
-/** Verifies a request's SigV4 signature; throws ServiceError with AWS's code when it does not hold. */
-export function verifySigV4(request: SignedRequest, options: VerifyOptions): VerifiedCaller {
+/** A request as its headers arrived, before its body is read. */
+export type SignedRequestHead = Omit<SignedRequest, 'body'>;
+
+/**
+ * What the headers of a request proved: the scope, the key and the signing time hold, and what is
+ * left to check is the signature over the body. When the client declared the body's SHA-256 in a
+ * signed `x-amz-content-sha256`, the signature is already checked against it and only the body's
+ * hash is left to compare.
+ */
+export interface PendingSignature {
+  caller: VerifiedCaller;
+  /** The canonical request without its last line (the payload hash). */
+  canonicalHead: string;
+  scope: string;
+  amzDate: string;
+  key: Buffer;
+  signature: string;
+  /** The signed, declared payload hash the signature was already checked with. */
+  checkedHash?: string;
+}
+
+const HEX_SHA256 = /^[0-9a-f]{64}$/;
+
+/**
+ * Headers a client may leave unsigned: the ones SigV4 signers leave out (botocore: expect,
+ * user-agent, x-amzn-trace-id; the JS SDK also hop-by-hop headers), and x-amz-content-sha256,
+ * which is checked against the body whether signed or not. Every other x-amz-* header present,
+ * X-Amz-Target above all, must be signed: otherwise it could be changed after signing.
+ */
+const UNSIGNED_AMZ_HEADERS = new Set(['x-amz-content-sha256']);
+
+/**
+ * Checks everything the headers of a request can prove (authentication parts, signing time,
+ * credential scope, signed headers, the access key) without its body, so that an unsigned or
+ * badly signed request is refused before its body is read. Throws ServiceError with AWS's code.
+ */
+export function beginSigV4(request: SignedRequestHead, options: VerifyOptions): PendingSignature {
   const query = parseQuery(request.rawQuery);
   const queryMap = new Map(query);
   const authorization = first(request.headers, 'authorization');
@@ -218,7 +250,6 @@ export function verifySigV4(request: SignedRequest, options: VerifyOptions): Ver
     throw new ServiceError('MissingAuthenticationTokenException', MISSING_TOKEN);
   }
   const auth = hasQueryAuth ? queryAuth(queryMap) : headerAuth(request, authorization as string);
-
   const signedAtMs = parseAmzDate(auth.amzDate);
   if (signedAtMs === undefined) {
     throw incomplete(
@@ -256,7 +287,7 @@ export function verifySigV4(request: SignedRequest, options: VerifyOptions): Ver
   }
   const [accessKeyId, date, region, service, terminator] = scope as [string, string, string, string, string];
   let scopeProblems = '';
-  if (!/^[a-z0-9-]+$/.test(region))
+  if (!isKnownRegion(region))
     scopeProblems += `Credential should be scoped to a valid region, not '${region}'. `;
   if (!options.services.includes(service)) {
     scopeProblems += `Credential should be scoped to correct service: '${options.services[0] ?? ''}'. `;
@@ -272,6 +303,28 @@ export function verifySigV4(request: SignedRequest, options: VerifyOptions): Ver
   const signedHeaders = auth.signedHeaders.split(';');
   if (!signedHeaders.includes('host'))
     throw invalid("'Host' must be a 'SignedHeader' in the AWS Authorization.");
+  if (
+    !auth.presigned &&
+    first(request.headers, 'x-amz-date') !== undefined &&
+    !signedHeaders.includes('x-amz-date')
+  ) {
+    throw invalid("'X-Amz-Date' must be a 'SignedHeader' in the AWS Authorization.");
+  }
+  if (
+    !auth.presigned &&
+    first(request.headers, 'x-amz-date') === undefined &&
+    !signedHeaders.includes('date')
+  ) {
+    throw invalid("'Date' must be a 'SignedHeader' in the AWS Authorization.");
+  }
+  const unsigned = Object.keys(request.headers)
+    .filter(
+      (name) => name.startsWith('x-amz-') && !UNSIGNED_AMZ_HEADERS.has(name) && !signedHeaders.includes(name),
+    )
+    .sort();
+  if (unsigned.length > 0) {
+    throw invalid(`There were headers present in the request which were not signed: ${unsigned.join(', ')}`);
+  }
 
   const secret = options.secretFor(accessKeyId);
   if (secret === undefined) {
@@ -288,45 +341,72 @@ export function verifySigV4(request: SignedRequest, options: VerifyOptions): Ver
     );
   }
 
-  const bodyHash = sha256Hex(request.body);
-  const declaredHash = first(request.headers, 'x-amz-content-sha256');
-  let payloadHash = bodyHash;
-  if (declaredHash !== undefined && signedHeaders.includes('x-amz-content-sha256')) {
-    if (declaredHash !== 'UNSIGNED-PAYLOAD' && declaredHash !== bodyHash) {
-      throw invalid('The provided x-amz-content-sha256 header does not match what was computed.');
-    }
-    payloadHash = declaredHash;
-  }
-
   const headerLines = signedHeaders.map((name) => {
     const values = request.headers[name];
     return `${name}:${values ? canonicalHeaderValue(values) : ''}\n`;
   });
-  const canonicalRequest = [
+  const canonicalHead = [
     request.method.toUpperCase(),
     canonicalUri(request.rawPath),
     canonicalQuery(auth.presigned ? query.filter(([k]) => k !== 'X-Amz-Signature') : query),
     headerLines.join(''),
     auth.signedHeaders,
-    payloadHash,
   ].join('\n');
+  const pending: PendingSignature = {
+    caller: {
+      accessKeyId,
+      region,
+      service,
+      signedAtMs,
+      ...(auth.securityToken !== undefined ? { securityToken: auth.securityToken } : {}),
+    },
+    canonicalHead,
+    scope: `${date}/${region}/${service}/aws4_request`,
+    amzDate: auth.amzDate,
+    key: signingKey(secret, date, region, service),
+    signature: auth.signature,
+  };
+  const declared = first(request.headers, 'x-amz-content-sha256');
+  if (declared !== undefined && signedHeaders.includes('x-amz-content-sha256') && HEX_SHA256.test(declared)) {
+    checkSignature(pending, declared);
+    pending.checkedHash = declared;
+  }
+  return pending;
+}
+
+function checkSignature(pending: PendingSignature, payloadHash: string): void {
   const stringToSign = [
     ALGORITHM,
-    auth.amzDate,
-    `${date}/${region}/${service}/aws4_request`,
-    sha256Hex(canonicalRequest),
+    pending.amzDate,
+    pending.scope,
+    sha256Hex(`${pending.canonicalHead}\n${payloadHash}`),
   ].join('\n');
-  const expected = createHmac('sha256', signingKey(secret, date, region, service))
-    .update(stringToSign)
-    .digest();
-  const given = Buffer.from(auth.signature, 'hex');
+  const expected = createHmac('sha256', pending.key).update(stringToSign).digest();
+  const given = Buffer.from(pending.signature, 'hex');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalid(MISMATCH);
+}
 
-  return {
-    accessKeyId,
-    region,
-    service,
-    signedAtMs,
-    ...(auth.securityToken !== undefined ? { securityToken: auth.securityToken } : {}),
-  };
+/**
+ * Finishes what beginSigV4 started, given the SHA-256 (hex) of the body as received. The payload
+ * hash signed is always the body's own: a signature over UNSIGNED-PAYLOAD or over another hash
+ * does not cover this body and does not match.
+ */
+export function completeSigV4(pending: PendingSignature, bodyHash: string): VerifiedCaller {
+  if (pending.checkedHash !== undefined) {
+    if (pending.checkedHash !== bodyHash) {
+      throw invalid('The provided x-amz-content-sha256 header does not match what was computed.');
+    }
+  } else {
+    checkSignature(pending, bodyHash);
+  }
+  return pending.caller;
+}
+
+/** Verifies a request's SigV4 signature; throws ServiceError with AWS's code when it does not hold. */
+export function verifySigV4(request: SignedRequest, options: VerifyOptions): VerifiedCaller {
+  return completeSigV4(beginSigV4(request, options), sha256Hex(request.body));
+}
+
+export function sha256Hex(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
 }

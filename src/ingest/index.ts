@@ -1,4 +1,13 @@
-export { GroupCommitter } from './group-commit.ts';
+export { GroupCommitter, type CommitObserver, type CommitStats } from './group-commit.ts';
 export { parseRecordBatch, decodeUtf8, MAX_RECORDS_PER_REQUEST, type ParsedRecord } from './parse-batch.ts';
-export { apiCallEvent, apiCallRecord, camelCaseKeys, formatEventTime, type ApiCall } from './self-audit.ts';
+export {
+  AUDIT_FIELD_MAX_BYTES,
+  apiCallEvent,
+  apiCallRecord,
+  auditField,
+  camelCaseKeys,
+  formatEventTime,
+  type ApiCall,
+} from './self-audit.ts';
 export { ParsePool, INLINE_PARSE_BYTES } from './parse-pool.ts';
+export { RecordingAccounts, type RecordingAccountsDeps } from './recording-accounts.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { assertServiceError } from '../../test/helpers/service-errors.ts';
-import { parseRecordBatch, parseRecordColumns, recordsOfColumns } from './parse-batch.ts';
+import { idempotentEventId, parseRecordBatch, parseRecordColumns, recordsOfColumns } from './parse-batch.ts';
 
 const defaults = {
   eventID: () => 'generated-id',
@@ -117,5 +117,40 @@ describe('parseRecordBatch()', () => {
     assert.ok(q?.ok);
     assert.equal(q.event.readOnly, true);
     assert.equal(q.event.accountId, '444455556666');
+  });
+});
+
+describe('parseRecordBatch() on questionable records', () => {
+  it('refuses, per record, a duplicate key and a lone surrogate in a log file body', () => {
+    const good = JSON.stringify(record('a'));
+    const twice = `${JSON.stringify(record('b')).slice(0, -1)},"requestParameters":{"bucketName":"other"}}`;
+    const lone = JSON.stringify(record('c', { userAgent: 'x' })).replace('"x"', '"\\udbff"');
+    const parsed = parseRecordBatch(Buffer.from(`{"Records":[${good},${twice},${lone}]}`), defaults);
+    assert.ok(parsed[0]?.ok);
+    const [b, c] = [parsed[1], parsed[2]];
+    assert.ok(b && !b.ok && c && !c.ok);
+    assert.equal(b.errorCode, 'InvalidRecord');
+    assert.match(b.errorMessage, /the key 'requestParameters' twice/);
+    assert.match(c.errorMessage, /'userAgent' holds a lone surrogate/);
+  });
+});
+
+describe('idempotentEventId()', () => {
+  it('is the RFC 9562 version 5 UUID of account, index and key in OpenTrail’s namespace', () => {
+    // Python: uuid.uuid5(uuid.UUID('5f0c6f43-e1a9-4a0f-9a8e-2b7d3c41d6e8'), '111122223333/0/retry-1')
+    assert.equal(idempotentEventId('111122223333', 'retry-1', 0), '182f12bd-b5e2-5bfa-b006-eb3a8d97d8f3');
+    assert.equal(idempotentEventId('111122223333', 'retry-1', 1), 'b6159003-43b3-55f6-85aa-5290ee3c5956');
+  });
+
+  it('names the records without an eventID of a batch sent with a key, the same way each time', () => {
+    const body = Buffer.from(JSON.stringify([record('given'), { ...record('x'), eventID: undefined }]));
+    const ids = () =>
+      parseRecordBatch(body, { ...defaults, idempotencyKey: 'retry-1' }).map((r) =>
+        r.ok ? r.event.eventId : '',
+      );
+    assert.deepEqual(ids(), ['given', idempotentEventId('111122223333', 'retry-1', 1)]);
+    assert.deepEqual(ids(), ids());
+    const other = parseRecordBatch(body, { ...defaults, idempotencyKey: 'retry-2' })[1];
+    assert.ok(other?.ok && other.event.eventId !== idempotentEventId('111122223333', 'retry-1', 1));
   });
 });

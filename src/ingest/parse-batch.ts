@@ -8,6 +8,7 @@
  * distinct string once, and record text as byte ranges of the body the main thread still holds.
  */
 import { isAscii, isUtf8 } from 'node:buffer';
+import { createHash } from 'node:crypto';
 import { ServiceError } from '../errors.ts';
 import {
   batchShape,
@@ -23,6 +24,31 @@ import {
 import { BodyEvent } from './body-event.ts';
 
 export const MAX_RECORDS_PER_REQUEST = 10_000;
+
+/**
+ * The defaults of a batch. With `idempotencyKey` (the client's Idempotency-Key header) a record
+ * without an eventID gets one derived from the caller's account, the key and the record's index
+ * in the batch instead of a random one: a retried request names the same events and is answered
+ * 'duplicate' instead of recording them twice.
+ */
+export interface BatchDefaults extends RecordDefaults {
+  idempotencyKey?: string;
+}
+
+/** The namespace of OpenTrail's name-based event IDs (RFC 9562 UUID version 5). */
+const EVENT_ID_NAMESPACE = Buffer.from('5f0c6f43e1a94a0f9a8e2b7d3c41d6e8', 'hex');
+
+/** The name-based UUID (version 5, SHA-1) of the `index`th record sent with `key` by `accountId`. */
+export function idempotentEventId(accountId: string, key: string, index: number): string {
+  const hash = createHash('sha1')
+    .update(EVENT_ID_NAMESPACE)
+    .update(`${accountId}/${index}/${key}`, 'utf8')
+    .digest();
+  hash[6] = ((hash[6] as number) & 0x0f) | 0x50;
+  hash[8] = ((hash[8] as number) & 0x3f) | 0x80;
+  const hex = hash.toString('hex', 0, 16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
 
 export type ParsedRecord =
   { ok: true; event: BodyEvent } | { ok: false; errorCode: string; errorMessage: string };
@@ -125,14 +151,14 @@ function recordSpans(text: string, parsed: unknown, shape: BatchShape): Span[] |
       const last = array?.spans[array.spans.length - 1];
       RECORDS_SUFFIX.lastIndex = at + (last ? last.end : 1);
       if (array?.shape === 'array' && RECORDS_SUFFIX.test(text)) {
-        return array.spans.map((span) => ({ start: span.start + at, end: span.end + at }));
+        return array.spans.map((span) => ({ ...span, start: span.start + at, end: span.end + at }));
       }
     }
   }
   return splitRecordSpans(text, parsed)?.spans;
 }
 
-export function parseRecordColumns(body: Uint8Array, defaults: RecordDefaults): ParsedColumns {
+export function parseRecordColumns(body: Uint8Array, defaults: BatchDefaults): ParsedColumns {
   const text = decodeUtf8(body);
   let parsed: unknown;
   try {
@@ -189,8 +215,12 @@ export function parseRecordColumns(body: Uint8Array, defaults: RecordDefaults): 
     completedTexts: [],
   };
   const resources = new Words();
+  const key = defaults.idempotencyKey;
+  const recordDefaults: RecordDefaults = { ...defaults };
   let k = 0;
   for (let i = 0; i < n; i++) {
+    if (key !== undefined)
+      recordDefaults.eventID = () => idempotentEventId(defaults.recipientAccountId, key, i);
     const span = spans[i];
     if (!span) {
       out.failures.push({
@@ -203,7 +233,7 @@ export function parseRecordColumns(body: Uint8Array, defaults: RecordDefaults): 
     const start = byteOffset(span.start);
     const end = byteOffset(span.end);
     const recordText = text.slice(span.start, span.end);
-    const result = validateRecord(values[i], recordText, end - start, defaults);
+    const result = validateRecord(values[i], recordText, end - start, recordDefaults, span);
     if (!result.ok) {
       out.failures.push({ index: i, errorCode: result.errorCode, errorMessage: result.errorMessage });
       continue;
@@ -290,6 +320,6 @@ export function recordsOfColumns(columns: ParsedColumns, body: Uint8Array): Pars
   return records;
 }
 
-export function parseRecordBatch(body: Uint8Array, defaults: RecordDefaults): ParsedRecord[] {
+export function parseRecordBatch(body: Uint8Array, defaults: BatchDefaults): ParsedRecord[] {
   return recordsOfColumns(parseRecordColumns(body, defaults), body);
 }

@@ -6,7 +6,13 @@
 import { randomUUID } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { ServiceError, type ErrorCode } from '../errors.ts';
-import { parseRecordBatch, recordsOfColumns, type ParsedColumns, type ParsedRecord } from './parse-batch.ts';
+import {
+  parseRecordBatch,
+  recordsOfColumns,
+  type BatchDefaults,
+  type ParsedColumns,
+  type ParsedRecord,
+} from './parse-batch.ts';
 
 const ENTRY = new URL('./parse-worker.ts', import.meta.url).href;
 const BOOTSTRAP = new URL('./worker-bootstrap.mjs', import.meta.url);
@@ -68,10 +74,8 @@ export class ParsePool {
     return slot;
   }
 
-  parse(
-    body: Uint8Array,
-    defaults: { awsRegion: string; recipientAccountId: string },
-  ): Promise<ParsedRecord[]> {
+  /** Parses a batch; `defaults` crosses to a worker by structured clone (the scope's Map too). */
+  parse(body: Uint8Array, defaults: Omit<BatchDefaults, 'eventID'>): Promise<ParsedRecord[]> {
     if (this.size === 0 || body.length < INLINE_PARSE_BYTES) {
       return new Promise((resolve) => resolve(parseRecordBatch(body, { eventID: randomUUID, ...defaults })));
     }

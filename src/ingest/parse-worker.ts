@@ -2,22 +2,15 @@
 import { randomUUID } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
 import { isServiceError } from '../errors.ts';
-import { parseRecordColumns } from './parse-batch.ts';
+import { parseRecordColumns, type BatchDefaults } from './parse-batch.ts';
 
-export interface ParseRequest {
-  id: number;
-  body: Uint8Array;
-  awsRegion: string;
-  recipientAccountId: string;
-}
+/** The batch defaults but the eventID function, which does not cross threads. */
+export type ParseRequest = { id: number; body: Uint8Array } & Omit<BatchDefaults, 'eventID'>;
 
 parentPort?.on('message', (request: ParseRequest) => {
   try {
-    const columns = parseRecordColumns(request.body, {
-      eventID: randomUUID,
-      awsRegion: request.awsRegion,
-      recipientAccountId: request.recipientAccountId,
-    });
+    const { id: _id, body, ...defaults } = request;
+    const columns = parseRecordColumns(body, { eventID: randomUUID, ...defaults });
     // The typed arrays move to the main thread without a copy.
     const transfer = [
       columns.fields,

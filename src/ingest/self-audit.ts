@@ -36,15 +36,72 @@ export function formatEventTime(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-/** AWS writes requestParameters with lower-camel-case member names. */
-export function camelCaseKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(camelCaseKeys);
+/**
+ * AWS: "CloudTrail truncates a field if the field's contents exceed the maximum field size. If a
+ * field is truncated, omitted is present with a value of true." requestParameters and
+ * responseElements are at most 100 KB.
+ */
+export const AUDIT_FIELD_MAX_BYTES = 100 * 1024;
+/** Members nested deeper than this are left out of an audit field (and `omitted` is set). */
+export const AUDIT_FIELD_MAX_DEPTH = 32;
+/** A member of a field cut for size is kept when it is at most this big on its own. */
+const KEPT_MEMBER_MAX_BYTES = 1024;
+
+/**
+ * A copy with lower-camel-case member names, as AWS writes requestParameters, down to `maxDepth`
+ * levels; `cut.value` is set when something deeper was left out. The recursion is bounded by
+ * `maxDepth`, whatever the input's depth.
+ */
+function camelCopy(value: unknown, depth: number, maxDepth: number, cut: { value: boolean }): unknown {
   if (value === null || typeof value !== 'object') return value;
+  if (depth >= maxDepth) {
+    cut.value = true;
+    return undefined;
+  }
+  if (Array.isArray(value)) {
+    const out: unknown[] = [];
+    for (const item of value) {
+      const copied = camelCopy(item, depth + 1, maxDepth, cut);
+      if (copied !== undefined) out.push(copied);
+    }
+    return out;
+  }
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    out[k.length > 0 ? k[0]!.toLowerCase() + k.slice(1) : k] = camelCaseKeys(v);
+    const copied = camelCopy(v, depth + 1, maxDepth, cut);
+    if (copied !== undefined) out[k.length > 0 ? k[0]!.toLowerCase() + k.slice(1) : k] = copied;
   }
   return out;
+}
+
+/** AWS writes requestParameters with lower-camel-case member names (bounded in depth). */
+export function camelCaseKeys(value: unknown): unknown {
+  return camelCopy(value, 0, AUDIT_FIELD_MAX_DEPTH, { value: false });
+}
+
+/**
+ * requestParameters or responseElements as the audit record carries them: lower camel case, at
+ * most AUDIT_FIELD_MAX_DEPTH deep and AUDIT_FIELD_MAX_BYTES long. A field over the size keeps its
+ * small top-level members (a trail's name, an ID) and says `omitted: true`. Never throws on
+ * attacker-shaped input, so a call's record can always be made.
+ */
+export function auditField(value: Record<string, unknown> | null): Record<string, unknown> | null {
+  if (value === null) return null;
+  const cut = { value: false };
+  const copied = camelCopy(value, 0, AUDIT_FIELD_MAX_DEPTH, cut) as Record<string, unknown>;
+  let field = cut.value ? { ...copied, omitted: true } : copied;
+  if (Buffer.byteLength(JSON.stringify(field)) > AUDIT_FIELD_MAX_BYTES) {
+    const kept: Record<string, unknown> = {};
+    let size = 0;
+    for (const [k, v] of Object.entries(copied)) {
+      const bytes = Buffer.byteLength(JSON.stringify(v) ?? '') + Buffer.byteLength(k) + 4;
+      if (bytes > KEPT_MEMBER_MAX_BYTES || size + bytes > AUDIT_FIELD_MAX_BYTES - 64) continue;
+      kept[k] = v;
+      size += bytes;
+    }
+    field = { ...kept, omitted: true };
+  }
+  return field;
 }
 
 export function apiCallRecord(call: ApiCall): CloudTrailRecord {

@@ -2,3 +2,4 @@
 export { LocalDirObjectStore, readObjectFile } from './local-dir-object-store.ts';
 export { LocalKeyProvider } from './local-key-provider.ts';
 export * from './file-organizations.ts';
+export { DataDirError, prepareDataDir, type PreparedDataDir } from './data-dir.ts';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { chmod, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -10,6 +10,10 @@ import { ObjectStoreError } from '../objects/object-store.ts';
 import { LocalDirObjectStore } from './local-dir-object-store.ts';
 
 const NOBODY = 65534;
+
+async function modeOf(path: string): Promise<string> {
+  return `0${((await stat(path)).mode & 0o7777).toString(8)}`;
+}
 
 /** Runs checkWritable() in a child process with another user's rights; answers its error code or 'writable'. */
 async function checkWritableAs(uid: number, root: string, bucket: string): Promise<string> {
@@ -70,6 +74,50 @@ describe('LocalDirObjectStore', () => {
         key,
       );
     }
+  });
+
+  it('writes objects 0600 in 0700 directories under a loose umask', async () => {
+    const root = join(await newRoot(), 'buckets');
+    const previous = process.umask(0o022);
+    try {
+      await LocalDirObjectStore.createBucket(root, 'private-logs');
+      await new LocalDirObjectStore(root, 'private-logs').put(
+        'AWSLogs/1/CloudTrail/f.json.gz',
+        Buffer.from('x'),
+      );
+    } finally {
+      process.umask(previous);
+    }
+    for (const dir of [
+      '.',
+      'private-logs',
+      'private-logs/AWSLogs',
+      'private-logs/AWSLogs/1/CloudTrail',
+      '.meta',
+    ])
+      assert.equal(await modeOf(join(root, dir)), '0700', dir);
+    assert.equal(await modeOf(join(root, 'private-logs/AWSLogs/1/CloudTrail/f.json.gz')), '0600');
+    assert.equal(await modeOf(join(root, '.meta/private-logs/AWSLogs/1/CloudTrail/f.json.gz.json')), '0600');
+  });
+
+  it('writes objects with a file mode looser than the umask when told to', async () => {
+    const root = join(await newRoot(), 'buckets');
+    const previous = process.umask(0o077);
+    try {
+      await LocalDirObjectStore.createBucket(root, 'shared-logs', { fileMode: 0o640 });
+      await new LocalDirObjectStore(root, 'shared-logs', { fileMode: 0o640 }).put(
+        'AWSLogs/1/f.json.gz',
+        Buffer.from('x'),
+      );
+      // A bucket made without a mode (opentrail buckets create) takes the mode of the buckets directory.
+      await LocalDirObjectStore.createBucket(root, 'later-logs');
+    } finally {
+      process.umask(previous);
+    }
+    for (const dir of ['.', 'shared-logs', 'shared-logs/AWSLogs/1', '.meta/shared-logs', 'later-logs'])
+      assert.equal(await modeOf(join(root, dir)), '0750', dir);
+    assert.equal(await modeOf(join(root, 'shared-logs/AWSLogs/1/f.json.gz')), '0640');
+    assert.equal(await modeOf(join(root, '.meta/shared-logs/AWSLogs/1/f.json.gz.json')), '0640');
   });
 
   it('reports a bucket it cannot write as AccessDenied', async () => {

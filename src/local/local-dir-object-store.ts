@@ -3,11 +3,16 @@
  * can read the logs in place); `<root>/.meta/<bucket>/<key>.json` holds its metadata. Writes go to
  * a temporary file, are fsynced and renamed into place, then the directory is fsynced: an object
  * is either absent or whole after a crash.
+ *
+ * Objects are 0600 and directories 0700 unless `fileMode` says otherwise (`--bucket-mode`, for
+ * other tools that read the logs in place); modes looser than the umask are set explicitly.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { chmod, mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { DEFAULT_BUCKET_FILE_MODE } from '../config.ts';
+import { directoryModeFor } from './data-dir.ts';
 import {
   ObjectStoreError,
   bucketNameProblem,
@@ -24,11 +29,29 @@ interface StoredMeta {
   contentEncoding?: string;
 }
 
-async function writeDurably(path: string, body: Uint8Array): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
+export interface LocalBucketOptions {
+  /** Mode of object files (default 0600); their directories get search (x) wherever read is granted. */
+  fileMode?: number;
+}
+
+/** `mkdir -p` with `mode` on every directory it creates, whatever the umask. */
+async function makeDirs(dir: string, mode: number): Promise<void> {
+  const first = await mkdir(dir, { recursive: true, mode });
+  // The umask (077 in the server) may have taken bits that `mode` grants to others.
+  if (first === undefined || (mode & 0o077) === 0) return;
+  const top = resolve(first);
+  for (let d = resolve(dir); d.length >= top.length; d = dirname(d)) {
+    await chmod(d, mode);
+    if (d === top) break;
+  }
+}
+
+async function writeDurably(path: string, body: Uint8Array, fileMode: number): Promise<void> {
+  await makeDirs(dirname(path), directoryModeFor(fileMode));
   const temp = `${path}.${randomBytes(6).toString('hex')}.partial`;
-  const handle = await open(temp, 'w', 0o640);
+  const handle = await open(temp, 'wx', fileMode);
   try {
+    if ((fileMode & 0o077) !== 0) await handle.chmod(fileMode);
     await handle.writeFile(body);
     await handle.sync();
   } finally {
@@ -67,24 +90,38 @@ export function readObjectFile(path: string): Buffer | undefined {
 export class LocalDirObjectStore implements ObjectStore {
   private readonly dir: string;
   private readonly metaDir: string;
+  private readonly fileMode: number;
 
   constructor(
     private readonly root: string,
     readonly bucket: string,
+    options: LocalBucketOptions = {},
   ) {
+    this.fileMode = options.fileMode ?? DEFAULT_BUCKET_FILE_MODE;
     const problem = bucketNameProblem(bucket);
     if (problem) throw new ObjectStoreError('NoSuchBucket', `Bucket name '${bucket}' ${problem}.`);
     this.dir = join(root, bucket);
     this.metaDir = join(root, '.meta', bucket);
   }
 
-  /** Creates a bucket under `root`; fails if its name breaks S3's rules. Returns false if it existed. */
-  static async createBucket(root: string, bucket: string): Promise<boolean> {
+  /**
+   * Creates a bucket under `root`; fails if its name breaks S3's rules. Returns false if it
+   * existed. Without `fileMode` the bucket's directory takes the mode of `root`, which the server
+   * sets after `--bucket-mode` at start (so `opentrail buckets create` follows it).
+   */
+  static async createBucket(
+    root: string,
+    bucket: string,
+    options: LocalBucketOptions = {},
+  ): Promise<boolean> {
     const problem = bucketNameProblem(bucket);
     if (problem) throw new ObjectStoreError('InvalidKey', `Bucket name '${bucket}' ${problem}.`);
-    await mkdir(root, { recursive: true });
+    await makeDirs(root, directoryModeFor(options.fileMode ?? DEFAULT_BUCKET_FILE_MODE));
+    const mode =
+      options.fileMode !== undefined ? directoryModeFor(options.fileMode) : (await stat(root)).mode & 0o777;
     try {
-      await mkdir(join(root, bucket));
+      await mkdir(join(root, bucket), { mode });
+      if ((mode & 0o077) !== 0) await chmod(join(root, bucket), mode);
       return true;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
@@ -164,8 +201,8 @@ export class LocalDirObjectStore implements ObjectStore {
       ...(options.contentEncoding ? { contentEncoding: options.contentEncoding } : {}),
     };
     // Metadata first: an object never appears without the metadata it was written with.
-    await writeDurably(join(this.metaDir, `${key}.json`), Buffer.from(JSON.stringify(meta)));
-    await writeDurably(path, body);
+    await writeDurably(join(this.metaDir, `${key}.json`), Buffer.from(JSON.stringify(meta)), this.fileMode);
+    await writeDurably(path, body, this.fileMode);
   }
 
   private async infoOf(key: string, sizeBytes: number, mtimeMs: number): Promise<ObjectInfo> {

@@ -15,6 +15,7 @@ import {
   type EventStore,
   type LogBatch,
   type LogConsumerOutcome,
+  type RunnerObserver,
   type RunnerTimer,
 } from '../store/index.ts';
 import { compileAdvancedEventSelectors } from '../trails/advanced-event-selectors.ts';
@@ -35,6 +36,8 @@ export interface LakeIngestionDeps {
   timer?: RunnerTimer;
   /** Closes ingestion when aborted. */
   signal?: AbortSignal;
+  /** Told of failed rounds and given the runner's lag (metrics). */
+  runnerObserver?: RunnerObserver;
 }
 
 export interface LakeIngestionOptions {
@@ -125,6 +128,7 @@ export class LakeIngestion {
       now: deps.now,
       ...(deps.timer ? { timer: deps.timer } : {}),
       ...(deps.signal ? { signal: deps.signal } : {}),
+      ...(deps.runnerObserver ? { observer: deps.runnerObserver } : {}),
     };
     this.stores = new ConsumerRunner(
       {

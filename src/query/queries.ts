@@ -1,13 +1,15 @@
 /**
  * Lake queries: StartQuery checks and translates a statement at once (so a bad statement is an
  * InvalidQueryStatementException on the call), then runs it in the background on the query
- * engine, a few at a time. Finished results and every query's record persist, so GetQueryResults
+ * engine, a few at a time, as AWS documents Lake: StartQuery returns a QueryId whatever else runs,
+ * the query is QUEUED until a slot is free, then RUNNING. No account holds more than its share of
+ * the slots, so one account's heavy queries leave room for others'; each query is stopped as
+ * TIMED_OUT after its time limit even when the engine does not stop it. Finished results and every query's record persist, so GetQueryResults
  * pages through them from any number of clients and across restarts, for seven days as on AWS.
  * A query with a DeliveryS3Uri is also saved to that bucket once it finishes (query-delivery.ts);
  * its results are kept first, so a failed delivery loses nothing GetQueryResults returns.
  */
 import { randomUUID } from 'node:crypto';
-import pLimit, { type LimitFunction } from 'p-limit';
 import type { Logger } from 'pino';
 import { ServiceError } from '../errors.ts';
 import type { ActiveSigningKey } from '../integrity/index.ts';
@@ -64,21 +66,37 @@ export class QueryTimedOut extends Error {}
 export interface QueryServiceOptions {
   /** Queries running at once; more wait as QUEUED. */
   concurrency: number;
-  /** AWS: queries that run for longer than one hour might time out. */
+  /** Queries of one account running at once (at most `concurrency`); its others wait as QUEUED. */
+  runningPerAccount: number;
+  /** Longest a query runs before it is stopped as TIMED_OUT. */
   timeoutMs: number;
   /** Most rows a result keeps; a larger result fails the query with a message saying so. */
   maxResultRows: number;
   /** AWS: "The results of a query are available for seven days after the query finishes." */
   keepMs: number;
-  /** CloudTrail quotas: concurrent queries per account. */
+  /**
+   * Queries of one account QUEUED or RUNNING at once; StartQuery beyond it is refused with
+   * MaxConcurrentQueriesException (AWS: "The maximum number of concurrent queries is 10").
+   */
   maxConcurrentPerAccount: number;
   /** Result files saved to a DeliveryS3Uri. */
   delivery: QueryDeliveryOptions;
 }
 
+/**
+ * AWS: "Queries that run for longer than one hour might time out", and "most queries complete
+ * within a few minutes" (CloudTrail user guide, "View query results"). On one host, where a query
+ * holds one of a few slots, OpenTrail stops a query after ten minutes unless told otherwise.
+ */
+export const DEFAULT_QUERY_TIMEOUT_MS = 600_000;
+
+/** After its time limit, how long a query may take to stop before it is recorded TIMED_OUT anyway. */
+const TIMEOUT_GRACE_MS = 1000;
+
 export const DEFAULT_QUERY_OPTIONS: QueryServiceOptions = {
   concurrency: 2,
-  timeoutMs: 3_600_000,
+  runningPerAccount: 2,
+  timeoutMs: DEFAULT_QUERY_TIMEOUT_MS,
   maxResultRows: 1_000_000,
   keepMs: 7 * 86_400_000,
   maxConcurrentPerAccount: 10,
@@ -98,8 +116,13 @@ export class QueryService {
   private readonly queries = new Map<string, QueryRecord>();
   private readonly sql = new Map<string, string>();
   private readonly running = new Map<string, AbortController>();
-  /** Runs `concurrency` queries at once, in the order they were started; the rest wait as QUEUED. */
-  private readonly slots: LimitFunction;
+  /** Queries waiting for a slot, in the order they were started. */
+  private readonly waiting: string[] = [];
+  /** Slots taken, in all and by account. */
+  private slotsTaken = 0;
+  private readonly slotsByAccount = new Map<string, number>();
+  /** StartQuery calls between the quota check and the query's record, by account. */
+  private readonly starting = new Map<string, number>();
   private readonly settled = new Map<string, Promise<void>>();
   private readonly settle = new Map<string, () => void>();
   /** Queries running and deliveries resumed after a restart, for close() to wait on. */
@@ -121,9 +144,7 @@ export class QueryService {
       now: () => number;
     },
     private readonly options: QueryServiceOptions,
-  ) {
-    this.slots = pLimit(options.concurrency);
-  }
+  ) {}
 
   static async open(
     deps: QueryService['deps'],
@@ -203,15 +224,32 @@ export class QueryService {
   }
 
   async start(caller: Caller, statement: string, delivery?: DeliveryTarget): Promise<QueryRecord> {
+    const account = caller.accountId;
     const active = [...this.queries.values()].filter(
-      (q) => q.accountId === caller.accountId && ACTIVE.has(q.status),
+      (q) => q.accountId === account && ACTIVE.has(q.status),
     ).length;
-    if (active >= this.options.maxConcurrentPerAccount) {
+    if (active + (this.starting.get(account) ?? 0) >= this.options.maxConcurrentPerAccount) {
+      // The text of the model's MaxConcurrentQueriesException, with this server's quota.
       throw new ServiceError(
         'MaxConcurrentQueriesException',
-        `You are already running the maximum number of concurrent queries (${this.options.maxConcurrentPerAccount}). Wait a minute for some queries to finish, and then run the query again.`,
+        `You are already running the maximum number of concurrent queries. The maximum number of concurrent queries is ${this.options.maxConcurrentPerAccount}. Wait a minute for some queries to finish, and then run the query again.`,
       );
     }
+    this.starting.set(account, (this.starting.get(account) ?? 0) + 1);
+    try {
+      return await this.startChecked(caller, statement, delivery);
+    } finally {
+      const left = (this.starting.get(account) ?? 1) - 1;
+      if (left > 0) this.starting.set(account, left);
+      else this.starting.delete(account);
+    }
+  }
+
+  private async startChecked(
+    caller: Caller,
+    statement: string,
+    delivery: DeliveryTarget | undefined,
+  ): Promise<QueryRecord> {
     const used = new Map<string, string>();
     const { sql } = await this.deps.engine.prepare(statement, this.resolverFor(caller, used));
     if (delivery) await checkDeliveryBucket(this.deps.bucket(delivery.bucket));
@@ -229,8 +267,46 @@ export class QueryService {
     this.queries.set(query.id, query);
     this.sql.set(query.id, sql);
     this.settled.set(query.id, new Promise((resolve) => this.settle.set(query.id, resolve)));
-    this.track(this.slots(() => this.runInSlot(query.id)).finally(() => this.settleQuery(query.id)));
+    this.waiting.push(query.id);
+    this.dispatch();
     return query;
+  }
+
+  /**
+   * Gives free slots to waiting queries, oldest first, skipping those whose account already runs
+   * its share; a query cancelled while it waited leaves the queue unrun.
+   */
+  private dispatch(): void {
+    let i = 0;
+    while (i < this.waiting.length && this.slotsTaken < this.options.concurrency) {
+      if (this.closing.signal.aborted) return;
+      const id = this.waiting[i] as string;
+      const query = this.queries.get(id);
+      if (query?.status !== 'QUEUED') {
+        this.waiting.splice(i, 1);
+        this.settleQuery(id);
+        continue;
+      }
+      const account = query.accountId;
+      const taken = this.slotsByAccount.get(account) ?? 0;
+      if (taken >= Math.min(this.options.runningPerAccount, this.options.concurrency)) {
+        i++;
+        continue;
+      }
+      this.waiting.splice(i, 1);
+      this.slotsTaken++;
+      this.slotsByAccount.set(account, taken + 1);
+      this.track(
+        this.runInSlot(id).finally(() => {
+          this.slotsTaken--;
+          const left = (this.slotsByAccount.get(account) ?? 1) - 1;
+          if (left > 0) this.slotsByAccount.set(account, left);
+          else this.slotsByAccount.delete(account);
+          this.settleQuery(id);
+          this.dispatch();
+        }),
+      );
+    }
   }
 
   /** Resolves once the query has left QUEUED and RUNNING (tests and the CLI wait on it). */
@@ -279,12 +355,21 @@ export class QueryService {
     }
     await this.update({ ...queued, status: 'RUNNING' });
     const base = { ...queued, eventsScanned: scanned.events, bytesScanned: scanned.bytes };
+    // The engine stops a query at its time limit; should it not (DuckDB does not interrupt a
+    // statement while it binds), the query is recorded TIMED_OUT anyway and keeps its slot until
+    // the engine lets go.
+    const guard = setTimeout(() => {
+      void this.timeOut(id, controller, started).catch((error: unknown) =>
+        this.deps.logger.error({ err: error, query: id }, 'recording a timed-out query failed'),
+      );
+    }, this.options.timeoutMs + TIMEOUT_GRACE_MS);
     try {
       const result = await this.deps.engine.execute(sql, {
         timeoutMs: this.options.timeoutMs,
         maxRows: this.options.maxResultRows,
         signal: controller.signal,
       });
+      clearTimeout(guard);
       if (controller.signal.aborted) return;
       const finishedMs = this.deps.now();
       const finished: QueryRecord = {
@@ -299,6 +384,7 @@ export class QueryService {
       await this.deps.lake.saveQueryResults(finished, result.rows);
       this.queries.set(id, finished);
     } catch (error) {
+      clearTimeout(guard);
       if (controller.signal.aborted) return;
       const timedOut = error instanceof QueryTimedOut;
       const message = error instanceof Error ? error.message : String(error);
@@ -316,6 +402,20 @@ export class QueryService {
     }
     const finished = this.queries.get(id);
     if (finished?.deliveryS3Uri !== undefined) await this.deliver(finished, controller.signal);
+  }
+
+  /** Records a query the engine did not stop at its time limit as TIMED_OUT, and interrupts it. */
+  private async timeOut(id: string, controller: AbortController, started: number): Promise<void> {
+    const query = this.queries.get(id);
+    if (query?.status !== 'RUNNING' || controller.signal.aborted) return;
+    controller.abort();
+    await this.update({
+      ...query,
+      status: 'TIMED_OUT',
+      executionMs: this.deps.now() - started,
+      errorMessage: `The query ran longer than ${Math.round(this.options.timeoutMs / 1000)} seconds and was stopped.`,
+      ...(query.deliveryS3Uri !== undefined ? { deliveryStatus: 'FAILED' as const } : {}),
+    });
   }
 
   /** Saves a finished query's results to its DeliveryS3Uri and records the DeliveryStatus. */
@@ -412,5 +512,16 @@ export class QueryService {
     await this.deps.lake.purgeQueries(cutoff);
     for (const [id, q] of this.queries)
       if (q.createdMs < cutoff && !ACTIVE.has(q.status)) this.queries.delete(id);
+  }
+
+  /** Queries waiting for a slot and running now, by their status (metrics). */
+  stats(): { queued: number; running: number } {
+    let queued = 0;
+    let running = 0;
+    for (const q of this.queries.values()) {
+      if (q.status === 'QUEUED') queued++;
+      else if (q.status === 'RUNNING') running++;
+    }
+    return { queued, running };
   }
 }

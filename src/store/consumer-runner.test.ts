@@ -9,7 +9,13 @@ import type {
   LogConsumerOutcome,
   RetryNotice,
 } from './consumer.ts';
-import { ConsumerRunner, type ConsumerRunnerOptions, type RunnerTimer } from './consumer-runner.ts';
+import {
+  ConsumerRunner,
+  type ConsumerRunnerOptions,
+  type LagSource,
+  type RunnerObserver,
+  type RunnerTimer,
+} from './consumer-runner.ts';
 import type { CursorState, NewEvent } from './event-store.ts';
 import { MemoryEventStore } from './memory-event-store.ts';
 
@@ -418,5 +424,79 @@ describe('ConsumerRunner over the log', () => {
     await forgetting;
     assert.equal(await events.getCursorState('test:k'), undefined);
     assert.equal(consumer.batches.length, 1);
+  });
+
+  /** An observer that keeps what the runner tells it. */
+  const recordingObserver = (): RunnerObserver & { sources: LagSource[]; failures: string[] } => {
+    const sources: LagSource[] = [];
+    const failures: string[] = [];
+    return {
+      sources,
+      failures,
+      failed: (consumer, key, stage) => failures.push(`${consumer}/${key}/${stage}`),
+      watch(source) {
+        sources.push(source);
+        return () => sources.splice(sources.indexOf(source), 1);
+      },
+    };
+  };
+
+  it('lag() counts the events from the cursor to the limit, aged by the oldest one recorded', async () => {
+    const clock = { ms: 1_000 };
+    const events = new MemoryEventStore({ now: () => clock.ms });
+    await events.append([event('e0'), event('e1')]);
+    clock.ms = 4_000;
+    await events.append([event('e2')]);
+    const consumer = new BatchingConsumer(events);
+    const observer = recordingObserver();
+    const runner = new ConsumerRunner({ log: consumer, events }, options(clock, { observer }));
+    assert.deepEqual(
+      observer.sources.map((s) => s.name),
+      ['test consumer'],
+    );
+    assert.deepEqual(await runner.lag(), [], 'a key without a cursor has not started: no lag');
+
+    await events.commitCursor('test:k', 1n);
+    clock.ms = 10_000;
+    assert.deepEqual(await observer.sources[0]?.lag(), [{ key: 'k', events: 2n, seconds: 9 }]);
+
+    consumer.limit = 1n;
+    assert.deepEqual(await runner.lag(), [{ key: 'k', events: 0n, seconds: 0 }], 'nothing past the limit');
+    consumer.limit = undefined;
+    await runner.runOnce();
+    assert.deepEqual(await runner.lag(), [{ key: 'k', events: 0n, seconds: 0 }], 'caught up');
+
+    await runner.close();
+    assert.deepEqual(observer.sources, [], 'close() stops the watch');
+  });
+
+  it('tells its observer of each failed round and each failed afterCommit', async () => {
+    const { events, consumer } = await setUp(2);
+    const clock = { ms: 0 };
+    const observer = recordingObserver();
+    const runner = new ConsumerRunner({ log: consumer, events }, options(clock, { observer }));
+    await events.commitCursor('test:k', 0n);
+    consumer.answer = () => Promise.resolve({ kind: 'retry', error: new Error('bucket down') });
+    await runner.runOnce();
+    consumer.answer = (batch) =>
+      Promise.resolve({
+        kind: 'done',
+        through: batch.toSeq,
+        afterCommit: () => Promise.reject(new Error('notification failed')),
+      });
+    await runner.flush();
+    assert.deepEqual(observer.failures, ['test consumer/k/round', 'test consumer/k/after-commit']);
+  });
+
+  it('a consumer of its own progress reports failures but no lag', async () => {
+    const clock = { ms: 0 };
+    const consumer = new ScriptedConsumer(clock);
+    consumer.outcomes = [{ kind: 'retry', error: new Error('signing failed') }];
+    const observer = recordingObserver();
+    const runner = new ConsumerRunner({ rounds: consumer }, options(clock, { observer }));
+    await runner.runOnce();
+    assert.deepEqual(observer.sources, []);
+    assert.deepEqual(await runner.lag(), []);
+    assert.deepEqual(observer.failures, ['test consumer/a/round']);
   });
 });

@@ -36,6 +36,36 @@ export const INTERVAL_TIMER: RunnerTimer = {
   },
 };
 
+/** How far a log consumer's key is behind the log, as `ConsumerRunner.lag()` measures it. */
+export interface ConsumerLag {
+  key: string;
+  /** Sequence numbers between the key's cursor and its limit (the log's end while it consumes). */
+  events: bigint;
+  /** Age of the oldest event not yet consumed (when it was recorded); 0 when none waits. */
+  seconds: number;
+}
+
+/** A running consumer whose lag an observer can measure when it wants to (a metrics scrape). */
+export interface LagSource {
+  /** The runner's name ("log file delivery"). */
+  name: string;
+  lag(): Promise<ConsumerLag[]>;
+}
+
+/**
+ * What the runner tells an observer (metrics): failures as they happen, and its lag on demand.
+ * An observer must not throw; the runner does not guard the consumer's work against it.
+ */
+export interface RunnerObserver {
+  /**
+   * A round of `key` failed and will be retried (`round`), or the work after a durable commit
+   * (announcements) failed and will not be (`after-commit`).
+   */
+  failed(consumer: string, key: string, stage: 'round' | 'after-commit'): void;
+  /** A log consumer started; the returned function is called when it closes. */
+  watch(source: LagSource): () => void;
+}
+
 /** What the runner runs: a consumer with its own progress, or a log consumer and its log. */
 export type RunnerSource = { rounds: Consumer } | { log: LogConsumer; events: EventStore };
 
@@ -53,6 +83,8 @@ export interface ConsumerRunnerOptions {
   timer?: RunnerTimer;
   /** Closes the runner when aborted. */
   signal?: AbortSignal;
+  /** Told of failures, and given the runner's lag to measure (metrics). */
+  observer?: RunnerObserver;
 }
 
 interface Backoff {
@@ -85,12 +117,15 @@ export class ConsumerRunner {
   private readonly now: () => number;
   private stopTimer: (() => void) | undefined;
   private closing: Promise<void> | undefined;
+  private readonly unwatch: (() => void) | undefined;
 
   constructor(
     private readonly source: RunnerSource,
     private readonly options: ConsumerRunnerOptions,
   ) {
     this.now = options.now ?? Date.now;
+    if ('log' in source)
+      this.unwatch = options.observer?.watch({ name: options.name, lag: () => this.lag() });
     const { signal } = options;
     if (signal?.aborted) void this.close();
     else signal?.addEventListener('abort', () => void this.close(), { once: true });
@@ -145,9 +180,32 @@ export class ConsumerRunner {
     this.closing ??= (async () => {
       this.abort.abort();
       this.stopTimer?.();
+      this.unwatch?.();
       await Promise.all(this.running.values());
     })();
     return this.closing;
+  }
+
+  /**
+   * How far each key of a log consumer is behind: from its cursor to its limit (a stopped trail's
+   * limit is where it stopped, so it does not lag for ever). Keys without a cursor have not
+   * started and are left out; a consumer of its own progress has no lag to report.
+   */
+  async lag(): Promise<ConsumerLag[]> {
+    if (!('log' in this.source) || this.closed) return [];
+    const { log, events } = this.source;
+    const lags: ConsumerLag[] = [];
+    for (const key of log.keys()) {
+      const cursor = await events.getCursorState(log.cursorOf(key));
+      if (!cursor) continue;
+      const limitSeq = log.limitSeq(key, cursor);
+      if (limitSeq === undefined) continue;
+      const behind = limitSeq > cursor.seq ? limitSeq - cursor.seq : 0n;
+      const [oldest] = behind > 0n ? await events.readForDelivery(cursor.seq, 1, limitSeq) : [];
+      const seconds = oldest ? Math.max(0, this.now() - oldest.recordedAtMs) / 1000 : 0;
+      lags.push({ key, events: behind, seconds });
+    }
+    return lags;
   }
 
   private tick(): void {
@@ -267,6 +325,7 @@ export class ConsumerRunner {
       await outcome.afterCommit?.();
     } catch (error) {
       this.options.logger.error({ err: error, key }, `${this.options.name}: work after a commit failed`);
+      this.options.observer?.failed(this.options.name, key, 'after-commit');
     }
   }
 
@@ -282,6 +341,7 @@ export class ConsumerRunner {
       this.options.retryInitialMs * 2 ** Math.min(failures - 1, MAX_BACKOFF_EXPONENT),
     );
     this.backoff.set(key, { failures, nextAttemptMs: this.now() + retryInMs });
+    this.options.observer?.failed(this.options.name, key, 'round');
     this.options.logger.warn(
       { err: error, key, failures, retryInMs },
       `${this.options.name} failed; will retry`,

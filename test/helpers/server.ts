@@ -11,7 +11,7 @@ import { startServer, type RunningServer } from '../../src/main.ts';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const BIN = join(REPO_ROOT, 'bin', 'opentrail.js');
+export const BIN = join(REPO_ROOT, 'bin', 'opentrail.cjs');
 export { CLOUDTRAIL_SAMPLES as SAMPLES } from '../fixtures/samples.ts';
 /** The account the invictus-ir sample records name as recipientAccountId. */
 export const INVICTUS_ACCOUNT = '123837392027';

@@ -4,14 +4,38 @@
  * X-Amzn-ErrorType header, which botocore's rest-json parser reads first. The call is recorded as
  * a data event of cloudtrail-data.amazonaws.com, committed after the events it added.
  */
+import { formatArn } from '../../events/index.ts';
+import { isServiceError } from '../../errors.ts';
 import { parseJsonObjectBody } from '../../input.ts';
+import { parseChannelRef } from '../../query/index.ts';
 import type { LakeContext } from '../cloudtrail/operation.ts';
-import type { Endpoint, Operation } from '../endpoint.ts';
+import type { AuditResource, CallContext, Endpoint, Operation } from '../endpoint.ts';
 import { putAuditEvents } from './put-audit-events.ts';
 
 export const PUT_AUDIT_EVENTS_PATH = '/PutAuditEvents';
 /** 1 MB of eventData, written as JSON strings (escaping can double it), plus the envelope. */
 export const MAX_PUT_AUDIT_EVENTS_BODY_BYTES = 3 * 1024 * 1024;
+
+/**
+ * The channel a call names, as the audit record's resource: CloudTrail logs PutAuditEvents as a
+ * data event on the channel (resource type AWS::CloudTrail::Channel in the data event types of
+ * the CloudTrail User Guide). A channel given by ID alone is the caller's, in the call's Region.
+ */
+function channelResource(call: CallContext): AuditResource[] | undefined {
+  const value = call.request.query.get('channelArn');
+  if (value === null || value === '') return undefined;
+  try {
+    const ref = parseChannelRef(value);
+    const region = ref.arn?.region ?? call.caller.region;
+    const accountId = ref.arn?.accountId ?? call.caller.principal.accountId;
+    const ARN = formatArn({ service: 'cloudtrail', region, accountId, resource: `channel/${ref.id}` });
+    return [{ ARN, accountId, type: 'AWS::CloudTrail::Channel' }];
+  } catch (error) {
+    // A malformed channelArn names no resource; the call fails with InvalidChannelARN.
+    if (isServiceError(error)) return undefined;
+    throw error;
+  }
+}
 
 function putAuditEventsOperation(lake: LakeContext): Operation<Record<string, unknown>> {
   return {
@@ -29,6 +53,7 @@ function putAuditEventsOperation(lake: LakeContext): Operation<Record<string, un
         ...(externalId !== null ? { externalId } : {}),
       };
     },
+    resources: (_input, call) => channelResource(call),
     async handle(input, call) {
       const output = await putAuditEvents(call.request.query, input, {
         caller: call.caller,
@@ -46,6 +71,7 @@ export function cloudTrailDataEndpoint(lake: LakeContext): Endpoint {
     matches: (method, path) => method === 'POST' && path === PUT_AUDIT_EVENTS_PATH,
     signingNames: ['cloudtrail-data'],
     maxBodyBytes: MAX_PUT_AUDIT_EVENTS_BODY_BYTES,
+    requestContentTypes: ['application/json'],
     contentType: 'application/json',
     route: () => operation,
   };

@@ -5,7 +5,6 @@
  * answer UnknownOperationException (and are recorded as such).
  */
 import { ServiceError } from '../../errors.ts';
-import { camelCaseKeys } from '../../ingest/index.ts';
 import { parseJsonObjectBody } from '../../input.ts';
 import type { CallContext, Endpoint, Operation } from '../endpoint.ts';
 import { createChannel, deleteChannel, getChannel, listChannels, updateChannel } from './channels.ts';
@@ -108,8 +107,8 @@ function cloudTrailOperation(
     readOnly,
     category: 'Management',
     parse: (body) => parseJsonObjectBody(body),
-    requestParameters: (input) =>
-      input && Object.keys(input).length > 0 ? (camelCaseKeys(input) as Record<string, unknown>) : null,
+    // The pipeline writes them in lower camel case, bounded (auditField).
+    requestParameters: (input) => (input && Object.keys(input).length > 0 ? input : null),
     async handle(input, call: CallContext) {
       const handler = HANDLERS[name];
       if (!handler) {
@@ -123,10 +122,7 @@ function cloudTrailOperation(
       });
       return {
         // Changes are recorded with what they answered, as AWS records e.g. CreateTrail's trail.
-        responseElements:
-          !readOnly && Object.keys(output).length > 0
-            ? (camelCaseKeys(output) as Record<string, unknown>)
-            : null,
+        responseElements: !readOnly && Object.keys(output).length > 0 ? output : null,
         answer: () => output,
       };
     },
@@ -138,6 +134,7 @@ export function cloudTrailEndpoint(services: CloudTrailServices): Endpoint {
     matches: (method, path) => method === 'POST' && path === '/',
     signingNames: ['cloudtrail'],
     maxBodyBytes: MAX_API_BODY_BYTES,
+    requestContentTypes: [CONTENT_TYPE],
     contentType: CONTENT_TYPE,
     route(request) {
       const target = request.headers['x-amz-target']?.[0];

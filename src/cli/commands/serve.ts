@@ -1,19 +1,25 @@
 /** `opentrail serve`: runs the server until SIGINT or SIGTERM. */
 import { Option, type Command } from 'commander';
 import {
+  DEFAULT_BUCKET_FILE_MODE,
   DEFAULT_DATA_DIR,
   DEFAULT_DELIVERY_INTERVAL_SECONDS,
   DEFAULT_DIGEST_INTERVAL_SECONDS,
   DEFAULT_KEY_ROTATION_DAYS,
   DEFAULT_LOG_FILE_MAX_BYTES,
+  DEFAULT_MAX_FUTURE_SKEW_SECONDS,
   DEFAULT_PORT,
   DEFAULT_QUERY_TIMEOUT_SECONDS,
+  DEFAULT_QUERY_CONCURRENCY,
+  DEFAULT_MAX_CONCURRENT_QUERIES,
+  DEFAULT_QUERY_SPILL_LIMIT_MIB,
   DEFAULT_REGION,
+  parseMetricsAddress,
   parseSnsTopicOption,
   validateConfig,
   type Config,
 } from '../../config.ts';
-import { parseInteger } from '../option-parsers.ts';
+import { parseFileMode, parseInteger } from '../option-parsers.ts';
 
 type ServeOptions = Pick<
   Config,
@@ -28,14 +34,22 @@ type ServeOptions = Pick<
   | 'deliveryIntervalSeconds'
   | 'logFileMaxBytes'
   | 'keyRotationDays'
+  | 'queryConcurrency'
+  | 'queryAccountShare'
+  | 'maxConcurrentQueries'
 > & {
   deliveryInterval: number;
   digestInterval: number;
   queryTimeout: number;
+  queryMemoryLimit?: number;
+  querySpillLimit: number;
+  maxFutureSkew: number;
+  bucketMode: number;
   s3?: boolean;
   s3Endpoint?: string;
   s3Region?: string;
   snsTopic: string[];
+  metricsAddress?: string;
 };
 
 export function registerServe(program: Command): void {
@@ -78,9 +92,51 @@ export function registerServe(program: Command): void {
     )
     .option(
       '--query-timeout <seconds>',
-      'longest a Lake query runs before it is stopped (TIMED_OUT)',
+      'longest a Lake query runs before it is stopped (TIMED_OUT); AWS says most queries finish within minutes and that Lake may time out after an hour',
       Number,
       DEFAULT_QUERY_TIMEOUT_SECONDS,
+    )
+    .option(
+      '--query-concurrency <n>',
+      'Lake queries running at once; more wait QUEUED',
+      parseInteger,
+      DEFAULT_QUERY_CONCURRENCY,
+    )
+    .option(
+      '--query-account-share <n>',
+      "Lake queries of one account running at once, so one account's heavy queries leave slots to others (default: --query-concurrency)",
+      parseInteger,
+    )
+    .option(
+      '--max-concurrent-queries <n>',
+      'Lake queries of one account queued or running at once; more are refused (MaxConcurrentQueriesException; AWS quota: 10)',
+      parseInteger,
+      DEFAULT_MAX_CONCURRENT_QUERIES,
+    )
+    .option(
+      '--query-memory-limit <MiB>',
+      "memory DuckDB may use for Lake queries (the database's limit, shared with the rest of it; default: 2048, or half the RAM if less)",
+      parseInteger,
+    )
+    .option(
+      '--query-spill-limit <MiB>',
+      'disk Lake queries may spill to (<data-dir>/lake-spill) beyond the memory limit; a query needing more fails',
+      parseInteger,
+      DEFAULT_QUERY_SPILL_LIMIT_MIB,
+    )
+    .option(
+      '--max-future-skew <seconds>',
+      'how far in the future a recorded eventTime may lie',
+      Number,
+      DEFAULT_MAX_FUTURE_SKEW_SECONDS,
+    )
+    .addOption(
+      new Option(
+        '--bucket-mode <mode>',
+        'mode of log files in embedded buckets: 0600, or 0640/0644 for other readers (directories get x)',
+      )
+        .argParser(parseFileMode)
+        .default(DEFAULT_BUCKET_FILE_MODE, '0600'),
     )
     .option('--s3', 'keep trail buckets on AWS S3 (standard AWS credential chain)')
     .option('--s3-endpoint <url>', 'keep trail buckets on this S3-compatible server (implies --s3)')
@@ -91,6 +147,10 @@ export function registerServe(program: Command): void {
       (value: string, previous: string[]) => [...previous, value],
       [] as string[],
     )
+    .option(
+      '--metrics-address <host:port>',
+      'serve Prometheus metrics at http://HOST:PORT/metrics, without authentication (off unless given; e.g. 127.0.0.1:9599)',
+    )
     .addOption(
       new Option('--log-level <level>', 'log level')
         .choices(['fatal', 'error', 'warn', 'info', 'debug', 'silent'])
@@ -100,11 +160,28 @@ export function registerServe(program: Command): void {
 }
 
 async function serve(opts: ServeOptions): Promise<void> {
-  const { deliveryInterval, digestInterval, queryTimeout, s3, s3Endpoint, s3Region, snsTopic, ...rest } =
-    opts;
+  const {
+    deliveryInterval,
+    digestInterval,
+    queryTimeout,
+    queryMemoryLimit,
+    querySpillLimit,
+    maxFutureSkew,
+    bucketMode,
+    s3,
+    s3Endpoint,
+    s3Region,
+    snsTopic,
+    metricsAddress,
+    ...rest
+  } = opts;
   const config = validateConfig({
     ...rest,
+    bucketFileMode: bucketMode,
     queryTimeoutSeconds: queryTimeout,
+    querySpillLimitMiB: querySpillLimit,
+    ...(queryMemoryLimit !== undefined ? { queryMemoryLimitMiB: queryMemoryLimit } : {}),
+    maxFutureSkewSeconds: maxFutureSkew,
     deliveryIntervalSeconds: deliveryInterval,
     digestIntervalSeconds: digestInterval,
     objectStore:
@@ -116,6 +193,7 @@ async function serve(opts: ServeOptions): Promise<void> {
           }
         : { kind: 'local' },
     snsTopics: Object.fromEntries(snsTopic.map(parseSnsTopicOption)),
+    ...(metricsAddress !== undefined ? { metricsAddress: parseMetricsAddress(metricsAddress) } : {}),
   });
   // Loaded here, not on import: the other commands need none of the server (DuckDB, the API), and
   // bin/bundles.js leaves it out of the bundle they run from.
@@ -124,6 +202,7 @@ async function serve(opts: ServeOptions): Promise<void> {
   console.log(
     `OpenTrail listening on ${server.url} (account ${server.accountId}, data in ${server.dataDir})`,
   );
+  if (server.metricsUrl) console.log(`Metrics: ${server.metricsUrl}/metrics`);
   console.log(`Credentials: ${server.credentialsPath} (profile opentrail)`);
   console.log(`  export AWS_SHARED_CREDENTIALS_FILE=${server.credentialsPath} AWS_PROFILE=opentrail`);
   const stop = (): void => {

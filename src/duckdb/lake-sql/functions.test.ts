@@ -143,6 +143,37 @@ describe('Trino function semantics on DuckDB', () => {
     );
   });
 
+  test('sequence() counts down as Trino does, with a step and over timestamps', async () => {
+    assert.deepEqual(
+      await one(
+        `sequence(3, 1), sequence(1, 7, 3), cardinality(sequence(1, 10000)),
+         cardinality(sequence(TIMESTAMP '2024-01-01', TIMESTAMP '2024-01-03', INTERVAL '1' DAY)), repeat('a', 2)`,
+      ),
+      [['3', '2', '1'], ['1', '4', '7'], '10000', '3', ['a', 'a']],
+    );
+  });
+
+  test("sequence() and repeat() refuse more than 10,000 entries with Trino's messages, before building them", async () => {
+    const cases: [string, string][] = [
+      ['sequence(1, 10001)', 'result of sequence function must not have more than 10000 entries'],
+      ['sequence(1, 400000000)', 'result of sequence function must not have more than 10000 entries'],
+      ['sequence(0, 100000000, 2)', 'result of sequence function must not have more than 10000 entries'],
+      [
+        `sequence(TIMESTAMP '2000-01-01', TIMESTAMP '2024-01-01', INTERVAL '1' HOUR)`,
+        'result of sequence function must not have more than 10000 entries',
+      ],
+      ['sequence(1, 5, 0)', 'step must not be zero'],
+      ['sequence(5, 1, 1)', 'sequence stop value should be greater than or equal to start value'],
+      ['repeat(1, 10001)', 'count argument of repeat function must be less than or equal to 10000'],
+      ['repeat(1, -1)', 'count argument of repeat function must be greater than or equal to 0'],
+    ];
+    for (const [expr, message] of cases) {
+      // The count from the store's rows: evaluated when the query runs, not when it binds.
+      const fromRows = expr.replace(/\d{5,}/, (n) => `(${n} + 0 * length(eventName))`);
+      await assert.rejects(one(fromRows), (error: Error) => error.message.includes(message), expr);
+    }
+  });
+
   test('array and map functions', async () => {
     assert.deepEqual(
       await one(

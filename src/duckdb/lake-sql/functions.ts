@@ -160,7 +160,7 @@ export const LAKE_FUNCTIONS: Record<string, FunctionRule> = {
   arrays_overlap: to('list_has_any'),
   slice: to('lake_slice'),
   flatten: same,
-  sequence: to('generate_series'),
+  sequence: to('lake_sequence'),
   repeat: to('lake_repeat'),
   zip: to('list_zip'),
   zip_with: custom('zip_with'),
@@ -396,7 +396,28 @@ export const LAKE_MACROS: string[] = [
   `lake_array_except(a, b) AS lake_array_distinct(list_filter(a, lake_x -> NOT list_contains(b, lake_x)))`,
   // slice(array, start, length): start is 1-based, negative counts from the end.
   `lake_slice(a, s, n) AS CASE WHEN s < 0 THEN list_slice(a, len(a) + s + 1, len(a) + s + n) ELSE list_slice(a, s, s + n - 1) END`,
-  `lake_repeat(x, n) AS list_transform(generate_series(1, n), lake_i -> x)`,
+  // Trino caps sequence() and repeat() at 10,000 entries (SequenceFunction, RepeatFunction, with
+  // these messages). The cap is checked before the list is built: DuckDB evaluates a constant
+  // argument of UNNEST while it binds the statement, where no interrupt or memory limit reaches,
+  // so an uncapped UNNEST(sequence(1, 400000000)) held StartQuery for minutes and took the
+  // process far past the engine's memory limit.
+  `lake_sequence(a BIGINT, b BIGINT) AS CASE
+       WHEN abs(b - a) >= 10000 THEN error('result of sequence function must not have more than 10000 entries')
+       ELSE generate_series(a, b, CASE WHEN a <= b THEN 1 ELSE -1 END) END,
+     (a BIGINT, b BIGINT, s BIGINT) AS CASE
+       WHEN s = 0 THEN error('step must not be zero')
+       WHEN (s > 0 AND b < a) OR (s < 0 AND b > a) THEN error('sequence stop value should be greater than or equal to start value if step is greater than zero otherwise stop should be less than or equal to start')
+       WHEN (b - a) // s >= 10000 THEN error('result of sequence function must not have more than 10000 entries')
+       ELSE generate_series(a, b, s) END,
+     (a TIMESTAMP, b TIMESTAMP, s INTERVAL) AS CASE
+       WHEN epoch(s) = 0 THEN error('step must not be zero')
+       WHEN (epoch(s) > 0 AND b < a) OR (epoch(s) < 0 AND b > a) THEN error('sequence stop value should be greater than or equal to start value if step is greater than zero otherwise stop should be less than or equal to start')
+       WHEN (epoch(b) - epoch(a)) / epoch(s) >= 10000 THEN error('result of sequence function must not have more than 10000 entries')
+       ELSE generate_series(a, b, s) END`,
+  `lake_repeat(x, n) AS CASE
+       WHEN n > 10000 THEN error('count argument of repeat function must be less than or equal to 10000')
+       WHEN n < 0 THEN error('count argument of repeat function must be greater than or equal to 0')
+       ELSE list_transform(generate_series(1, n), lake_i -> x) END`,
   `lake_infinity() AS CAST('Infinity' AS DOUBLE)`,
   `lake_nan() AS CAST('NaN' AS DOUBLE)`,
   `lake_typeof(x) AS lower(typeof(x))`,

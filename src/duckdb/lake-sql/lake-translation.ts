@@ -9,4 +9,9 @@ export interface LakeTranslation {
   sql: string;
   /** The store names (as written in FROM) the statement reads, each once, in order of appearance. */
   storeNames: string[];
+  /**
+   * The statement was still binding when the translator's bind budget ran out: it is returned
+   * unchecked, and unknown names or types fail it when it runs.
+   */
+  bindPending?: true;
 }

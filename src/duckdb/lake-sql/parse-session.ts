@@ -4,7 +4,7 @@ import type {
   DuckDBPreparedStatement,
   DuckDBValue,
 } from '@duckdb/node-api';
-import pLimit from 'p-limit';
+import pLimit, { type LimitFunction } from 'p-limit';
 import { isObject, parseAstJson, stringifyAstJson, type Json, type JsonObject } from './ast-json.ts';
 import { str, type TableParts } from './ast-nodes.ts';
 import { invalidQuery } from './errors.ts';
@@ -19,10 +19,15 @@ const parsedTemplates = new Map<string, JsonObject>();
  * statements are prepared once. Calls run one at a time on the connection: they share its
  * prepared statements, which hold one call's parameter at a time.
  *
+ * Binding may run on a connection of its own (`binder`), in a queue of its own: DuckDB evaluates
+ * some constant expressions while it binds, and a bind it cannot interrupt must not hold up the
+ * parsing of other statements.
+ *
  * Parses attacker-controlled input (the caller's statement); the tree is checked before use.
  */
 export class ParseSession {
   private readonly limit = pLimit(1);
+  private readonly bindLimit: LimitFunction;
   private readonly tables = new Map<string, TableParts>();
   private closed = false;
 
@@ -30,13 +35,16 @@ export class ParseSession {
     private readonly connection: DuckDBConnection,
     private readonly serializeStatement: DuckDBPreparedStatement,
     private readonly deserializeStatement: DuckDBPreparedStatement,
-  ) {}
+    private readonly binder: DuckDBConnection,
+  ) {
+    this.bindLimit = binder === connection ? this.limit : pLimit(1);
+  }
 
-  static async open(connection: DuckDBConnection): Promise<ParseSession> {
+  static async open(connection: DuckDBConnection, binder = connection): Promise<ParseSession> {
     const serialize = await connection.prepare('SELECT json_serialize_sql(CAST($1 AS VARCHAR))');
     try {
       const deserialize = await connection.prepare('SELECT json_deserialize_sql(CAST($1 AS JSON))');
-      return new ParseSession(connection, serialize, deserialize);
+      return new ParseSession(connection, serialize, deserialize, binder);
     } catch (error) {
       serialize.destroySync();
       throw error;
@@ -58,8 +66,9 @@ export class ParseSession {
 
   /** Binds `sql` without running it; rejects with DuckDB's error for unknown names or types. */
   bind(sql: string): Promise<void> {
-    return this.exclusive(async () => {
-      const prepared = await this.connection.prepare(sql);
+    return this.bindLimit(async () => {
+      if (this.closed) throw new Error('The Lake translator is closed');
+      const prepared = await this.binder.prepare(sql);
       prepared.destroySync();
     });
   }

@@ -118,6 +118,46 @@ describe('LakeTranslator', () => {
     }
   });
 
+  test('a bind past its budget leaves the statement unchecked and holds up no other translation', async () => {
+    // A binder whose first prepare does not answer until released, as a bind DuckDB cannot
+    // interrupt (a constant UNNEST argument it evaluates while binding).
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let prepares = 0;
+    const binder = new Proxy(fx.connection, {
+      get(target, property) {
+        if (property === 'prepare') {
+          return async (sql: string) => {
+            if (prepares++ === 0) await held;
+            return target.prepare(sql);
+          };
+        }
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const translator = await LakeTranslator.open(fx.connection, { binder, bindBudgetMs: 20 });
+    try {
+      const slow = await translator.translate(`SELECT eventName FROM ${S}`, fx.resolve);
+      assert.equal(slow.bindPending, true);
+      assert.match(slow.sql, /eventName/);
+      // The next statement parses while the first bind is held; its own bind waits behind it.
+      const next = await translator.translate(`SELECT eventSource FROM ${S}`, fx.resolve);
+      assert.equal(next.bindPending, true);
+      assert.equal(translator.cachedStatements, 0, 'unchecked translations are not kept');
+      release();
+      const checked = await translator.translate(`SELECT awsRegion FROM ${S}`, fx.resolve);
+      assert.equal(checked.bindPending, undefined);
+      await assert.rejects(
+        translator.translate(`SELECT nosuchcolumn FROM ${S}`, fx.resolve),
+        (error: unknown) => error instanceof LakeQueryError,
+      );
+    } finally {
+      release();
+      translator.close();
+    }
+  });
+
   test('concurrent translations on one translator each get their own statement', async () => {
     const translator = await LakeTranslator.open(fx.connection, { cacheEntries: 0 });
     try {

@@ -16,6 +16,16 @@ export const DEFAULT_TRANSLATION_CACHE_ENTRIES = 256;
 export interface LakeTranslatorOptions {
   /** Translated statements kept for a repeat of the same text (0 keeps none). */
   cacheEntries?: number;
+  /**
+   * A connection (prepared by `installLakeFunctions`) that binds translated statements in a queue
+   * of its own, so that a slow bind never holds up the parsing of other statements.
+   */
+  binder?: DuckDBConnection;
+  /**
+   * Longest translate() waits for the bind; a statement still binding then is returned with
+   * `bindPending` (its errors come when it runs). Without it, translate() waits for the bind.
+   */
+  bindBudgetMs?: number;
 }
 
 /**
@@ -35,6 +45,11 @@ export interface LakeTranslatorOptions {
  * split once, and a statement seen before is answered from a {@link TranslationCache} without
  * DuckDB when its stores still resolve to the same tables. Calls into DuckDB run one at a time on
  * the connection; cached answers do not wait.
+ *
+ * Binding is the one step whose cost the statement's text does not bound: DuckDB evaluates
+ * constant table-function arguments (`UNNEST(<constant list>)`) while binding, and no interrupt
+ * stops it. With a `binder` and a `bindBudgetMs`, a bind that takes longer goes on in the
+ * background and the translation is returned unchecked, so StartQuery answers at once.
  */
 export class LakeTranslator {
   private readonly cache: TranslationCache;
@@ -43,6 +58,7 @@ export class LakeTranslator {
     private readonly session: ParseSession,
     private readonly templates: Readonly<Record<string, JsonObject>>,
     cacheEntries: number,
+    private readonly bindBudgetMs: number | undefined,
   ) {
     this.cache = new TranslationCache(cacheEntries);
   }
@@ -51,13 +67,14 @@ export class LakeTranslator {
     connection: DuckDBConnection,
     options: LakeTranslatorOptions = {},
   ): Promise<LakeTranslator> {
-    const session = await ParseSession.open(connection);
+    const session = await ParseSession.open(connection, options.binder);
     try {
       const templates = await session.parseTemplates(TEMPLATES);
       return new LakeTranslator(
         session,
         templates,
         options.cacheEntries ?? DEFAULT_TRANSLATION_CACHE_ENTRIES,
+        options.binder ? options.bindBudgetMs : undefined,
       );
     } catch (error) {
       session.close();
@@ -75,7 +92,7 @@ export class LakeTranslator {
     const cached = this.cache.get(statement, resolve);
     if (cached) return cached;
     const { translation, targets } = await this.translateNew(statement, resolve);
-    this.cache.set(statement, translation, targets);
+    if (!translation.bindPending) this.cache.set(statement, translation, targets);
     return translation;
   }
 
@@ -105,13 +122,33 @@ export class LakeTranslator {
     } catch (error) {
       throw invalidQuery(`The query statement could not be translated: ${messageOf(error)}`);
     }
-    try {
-      await this.session.bind(sql);
-    } catch (error) {
-      throw invalidQuery(describeEngineError(messageOf(error), targets));
-    }
     const storeNames = [...targets.keys()];
-    return { translation: { sql, storeNames }, targets: storeNames.map((name) => targets.get(name)!) };
+    const bound = await this.bindWithinBudget(sql, targets);
+    return {
+      translation: { sql, storeNames, ...(bound ? {} : { bindPending: true as const }) },
+      targets: storeNames.map((name) => targets.get(name)!),
+    };
+  }
+
+  /** Binds `sql`: true once bound, false when the budget ran out first; throws what the bind refused. */
+  private async bindWithinBudget(sql: string, targets: ReadonlyMap<string, string>): Promise<boolean> {
+    const bound = this.session.bind(sql).then(
+      () => undefined,
+      (error: unknown) => invalidQuery(describeEngineError(messageOf(error), targets)),
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const late =
+      this.bindBudgetMs === undefined
+        ? undefined
+        : new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), this.bindBudgetMs)));
+    try {
+      const outcome = await (late ? Promise.race([bound, late]) : bound);
+      if (outcome === 'late') return false;
+      if (outcome) throw outcome;
+      return true;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private template(key: string): JsonObject {
