@@ -11,6 +11,7 @@ export const COMMON_ERROR_CODES = [
   'AccessDeniedException',
   'IncompleteSignatureException',
   'InternalFailure',
+  'InvalidAction',
   'InvalidSignatureException',
   'MissingAuthenticationTokenException',
   'RequestEntityTooLargeException',

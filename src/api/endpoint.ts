@@ -4,6 +4,7 @@
  * read, authentication, authorization, self-audit and error mapping — once for all endpoints.
  */
 import type { IncomingMessage } from 'node:http';
+import type { ServiceError } from '../errors.ts';
 import type { EventCategory } from '../events/index.ts';
 import type { AuthenticatedCall } from '../iam/index.ts';
 import type { AppendOutcome, NewEvent } from '../store/index.ts';
@@ -20,6 +21,8 @@ export interface RequestView {
 export interface CallContext {
   caller: AuthenticatedCall;
   request: RequestView;
+  /** The request ID the answer carries (x-amzn-RequestId; query protocols repeat it in the body). */
+  requestId: string;
   /** When the call was received (after authentication); the audit record's eventTime. */
   nowMs: number;
   /**
@@ -35,7 +38,10 @@ export interface Handled {
   events?: readonly NewEvent[];
   /** The audit record's responseElements. */
   responseElements: Record<string, unknown> | null;
-  /** The answer's body, given the append outcomes of `events` in order. */
+  /**
+   * The answer's body, given the append outcomes of `events` in order: a value sent as JSON, or
+   * text already written in the endpoint's protocol (XML for query protocols), sent as it is.
+   */
   answer(outcomes: readonly AppendOutcome[]): unknown;
 }
 
@@ -56,6 +62,11 @@ export interface Operation<Input = unknown> {
   action: string;
   readOnly: boolean;
   category: EventCategory;
+  /**
+   * The Region the audit record is written in, when the service says so rather than the call's
+   * credential scope: global services (IAM, STS's global endpoint) record in us-east-1, as AWS.
+   */
+  auditRegion?: string;
   /** Reads the body (attacker-controlled bytes); throws ServiceError for malformed input. */
   parse(body: Buffer, call: CallContext): Input | Promise<Input>;
   /** The audit record's requestParameters; `input` is undefined when parse failed. */
@@ -69,11 +80,15 @@ export interface Operation<Input = unknown> {
   handle(input: Input, call: CallContext): Promise<Handled>;
 }
 
-/** A wire protocol of one service at one place of the server. */
+/**
+ * A wire protocol of one service at one place of the server. Several endpoints may share a
+ * method and path (IAM, STS and CloudTrail all take POST /): the request's SigV4 credential scope
+ * service picks among them, as on LocalStack; an unsigned request goes to the first that matches.
+ */
 export interface Endpoint {
   /** Whether this endpoint serves the request (method and path). */
   matches(method: string, path: string): boolean;
-  /** The SigV4 credential scope service names accepted. */
+  /** The SigV4 credential scope service names accepted (and that pick this endpoint). */
   signingNames: readonly string[];
   maxBodyBytes: number;
   /**
@@ -84,8 +99,14 @@ export interface Endpoint {
   /** The Content-Type of answers and errors. */
   contentType: string;
   /**
-   * The operation the request calls, or a ServiceError (thrown) when it names none; such a
-   * request is answered but not audited, as nothing says which operation was meant.
+   * An error in the endpoint's protocol (the body's text); without it, AWS JSON: `__type` and
+   * `message`, with the code in X-Amzn-ErrorType as well.
    */
-  route(request: RequestView): Operation;
+  errorBody?(error: ServiceError, requestId: string): string;
+  /**
+   * The operation the request calls, or a ServiceError (thrown) when it names none; such a
+   * request is answered but not audited, as nothing says which operation was meant. `body` is the
+   * request's body (query protocols name the operation in it), already authenticated.
+   */
+  route(request: RequestView, body: Buffer): Operation;
 }

@@ -112,18 +112,38 @@ export function sendJson(
   res.end(text);
 }
 
+/** Sends `text` as it is: an answer already written in the endpoint's protocol. */
+export function sendText(
+  res: ServerResponse,
+  status: number,
+  text: string,
+  requestId: string,
+  contentType: string,
+): void {
+  res.writeHead(status, {
+    'content-type': contentType,
+    'content-length': Buffer.byteLength(text),
+    'x-amzn-requestid': requestId,
+  });
+  res.end(text);
+}
+
+/** An error in AWS JSON (`__type`, `message`), or as `errorBody` writes it for other protocols. */
 export function sendError(
   res: ServerResponse,
   error: ServiceError,
   requestId: string,
   contentType: string,
+  errorBody?: (error: ServiceError, requestId: string) => string,
 ): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
   res.setHeader('x-amzn-errortype', error.code);
-  sendJson(res, error.httpStatus, { __type: error.code, message: error.message }, requestId, contentType);
+  if (errorBody) sendText(res, error.httpStatus, errorBody(error, requestId), requestId, contentType);
+  else
+    sendJson(res, error.httpStatus, { __type: error.code, message: error.message }, requestId, contentType);
 }
 
 export function signedRequestHead(req: IncomingMessage): SignedRequestHead {

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { connect, type AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
+import { Hash } from '@smithy/hash-node';
+import { SignatureV4 } from '@smithy/signature-v4';
 import {
   apiRequest,
   buildRequest,
@@ -183,8 +185,8 @@ describe('the API pipeline under attack', () => {
   const endpoint = testEndpoint();
   const counting: typeof endpoint = {
     ...endpoint,
-    route(request) {
-      const operation = endpoint.route(request);
+    route(request, body) {
+      const operation = endpoint.route(request, body);
       return { ...operation, handle: (input, call) => (changes++, operation.handle(input, call)) };
     },
   };
@@ -279,5 +281,88 @@ describe('the API pipeline under attack', () => {
     assert.equal((await call('Echo', '{}')).status, 200, 'a read-only call commits and clears the failure');
     assert.equal((await call('Fail', '{"message":"y"}')).status, 400);
     assert.equal(changes, before + 2);
+  });
+});
+
+describe('the API pipeline with several protocols at one path', () => {
+  /** A query-protocol service at POST / (as IAM and STS are), answering and failing in XML. */
+  const xmlEndpoint: Endpoint = {
+    matches: (method, path) => method === 'POST' && path === '/',
+    signingNames: ['iam'],
+    maxBodyBytes: 1024,
+    requestContentTypes: ['application/x-www-form-urlencoded'],
+    contentType: 'text/xml',
+    errorBody: (error, requestId) =>
+      `<ErrorResponse><Error><Code>${error.code}</Code></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
+    route(_request, body) {
+      const action = new URLSearchParams(body.toString('utf8')).get('Action');
+      if (action !== 'GetUser')
+        throw new ServiceError('InvalidAction', `Could not find operation ${action ?? ''}`);
+      return {
+        name: 'GetUser',
+        eventSource: 'iam.amazonaws.com',
+        action: 'iam:GetUser',
+        readOnly: true,
+        category: 'Management',
+        parse: () => ({}),
+        requestParameters: () => null,
+        handle: (_input, call) =>
+          Promise.resolve({
+            responseElements: null,
+            answer: () => `<GetUserResponse><RequestId>${call.requestId}</RequestId></GetUserResponse>`,
+          }),
+      };
+    },
+  };
+  const store = new MemoryEventStore();
+  const server = createApiServer({
+    endpoints: [testEndpoint(), xmlEndpoint],
+    authenticator: new Authenticator([KEY]),
+    authorizer: { authorize: () => ({ effect: 'Allow' }) },
+    committer: new GroupCommitter(store),
+    logger: pino({ level: 'silent' }),
+    now: Date.now,
+  });
+  let url = '';
+  const iamSigner = new SignatureV4({
+    service: 'iam',
+    region: 'us-east-1',
+    credentials: KEY,
+    sha256: Hash.bind(null, 'sha256'),
+  });
+  const form = (body: string) =>
+    buildRequest(url, { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+
+  before(async () => {
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(() => new Promise<void>((r) => server.close(() => r())));
+
+  it('picks the endpoint the credential scope names, and answers in its protocol', async () => {
+    const response = await signAndSend(url, iamSigner, form('Action=GetUser&Version=2010-05-08'));
+    assert.equal(response.status, 200, response.text);
+    assert.equal(response.headers.get('content-type'), 'text/xml');
+    assert.equal(
+      response.text,
+      `<GetUserResponse><RequestId>${response.headers.get('x-amzn-requestid')}</RequestId></GetUserResponse>`,
+    );
+    const record = JSON.parse((await store.readAfter(0n, 10)).at(-1)?.raw ?? '{}') as {
+      eventSource?: string;
+    };
+    assert.equal(record.eventSource, 'iam.amazonaws.com');
+  });
+
+  it('writes errors in the protocol of the endpoint the request was for', async () => {
+    const response = await signAndSend(url, iamSigner, form('Action=Nope'));
+    assert.equal(response.status, 400);
+    assert.match(response.text, /^<ErrorResponse><Error><Code>InvalidAction<\/Code>/);
+  });
+
+  it('sends a request signed for another service, or unsigned, to the first endpoint at the path', async () => {
+    const signed = await signAndSend(url, createSigner(KEY), apiRequest(url, 'Echo', '{"a":1}'));
+    assert.equal(signed.status, 200);
+    const unsigned = await sendRequest(url, form('Action=GetUser'));
+    assert.equal(unsigned.headers.get('content-type'), 'application/x-amz-json-1.1');
   });
 });

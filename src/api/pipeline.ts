@@ -24,6 +24,7 @@ import {
   type Authenticator,
   type Authorizer,
   type PendingAuthentication,
+  credentialScopeService,
 } from '../iam/index.ts';
 import { apiCallEvent, auditField, type GroupCommitter } from '../ingest/index.ts';
 import { CLIENT_CLOSED_REQUEST, NO_OPERATION, type ApiMetrics } from '../metrics/index.ts';
@@ -35,6 +36,7 @@ import {
   readBody,
   sendError,
   sendJson,
+  sendText,
   signedRequestHead,
   sourceIp,
   type ReadBody,
@@ -138,11 +140,17 @@ async function handle(
     sendJson(res, 200, { status: 'ok' }, requestId, 'application/json');
     return;
   }
-  const endpoint = deps.endpoints.find((e) => e.matches(request.method, request.path));
+  const endpoint = endpointFor(deps.endpoints, request, credentialScopeService(signedRequestHead(req)));
   // Refusals before the body is read close the connection: the unread body is never drained.
-  const refuse = (error: ServiceError, contentType: string): void => {
+  const refuse = (error: ServiceError, to?: Endpoint): void => {
     res.setHeader('connection', 'close');
-    sendError(res, error, requestId, contentType);
+    sendError(
+      res,
+      error,
+      requestId,
+      to?.contentType ?? 'application/x-amz-json-1.1',
+      to?.errorBody?.bind(to),
+    );
   };
   if (!endpoint) {
     const error = new ServiceError(
@@ -150,17 +158,19 @@ async function handle(
       `No operation at ${request.method} ${request.path}.`,
       { httpStatus: 404 },
     );
-    refuse(error, 'application/x-amz-json-1.1');
+    refuse(error);
     return;
   }
-  const fail = (error: ServiceError): void => sendError(res, error, requestId, endpoint.contentType);
+  const errorBody = endpoint.errorBody?.bind(endpoint);
+  const fail = (error: ServiceError): void =>
+    sendError(res, error, requestId, endpoint.contentType, errorBody);
 
   let pending: PendingAuthentication;
   try {
     pending = deps.authenticator.begin(signedRequestHead(req), endpoint.signingNames, deps.now());
   } catch (error) {
     if (!isServiceError(error)) throw error;
-    refuse(error, endpoint.contentType);
+    refuse(error, endpoint);
     return;
   }
 
@@ -172,18 +182,12 @@ async function handle(
   } catch (error) {
     if (error instanceof BodyTooLarge) {
       const message = `Request body exceeds ${endpoint.maxBodyBytes} bytes.`;
-      refuse(
-        new ServiceError('RequestEntityTooLargeException', message, { httpStatus: 413 }),
-        endpoint.contentType,
-      );
+      refuse(new ServiceError('RequestEntityTooLargeException', message, { httpStatus: 413 }), endpoint);
       return;
     }
     if (error instanceof BodyBudgetSpent) {
       const message = 'The server is receiving too many request bodies at once; retry the request.';
-      refuse(
-        new ServiceError('ServiceUnavailable', message, { fault: 'server', httpStatus: 503 }),
-        endpoint.contentType,
-      );
+      refuse(new ServiceError('ServiceUnavailable', message, { fault: 'server', httpStatus: 503 }), endpoint);
       return;
     }
     throw error;
@@ -193,7 +197,7 @@ async function handle(
   let operation: Operation;
   try {
     caller = deps.authenticator.complete(pending, read.sha256);
-    operation = endpoint.route(request);
+    operation = endpoint.route(request, read.body);
     operationName = operation.name;
   } catch (error) {
     // No verified identity, or no operation named: nothing to attribute or record.
@@ -206,6 +210,7 @@ async function handle(
   const call: CallContext = {
     caller,
     request,
+    requestId,
     nowMs: deps.now(),
     onRecorded: (fn) => afterRecorded.push(fn),
   };
@@ -222,7 +227,7 @@ async function handle(
     ...events,
     apiCallEvent({
       principal: caller.principal,
-      region: caller.region,
+      region: operation.auditRegion ?? caller.region,
       eventSource: operation.eventSource,
       eventName: operation.name,
       readOnly: operation.readOnly,
@@ -250,7 +255,26 @@ async function handle(
   }
 
   if (failure || !handled) fail(failure ?? internalFailure(undefined));
-  else sendJson(res, 200, handled.answer(outcomes.slice(0, events.length)), requestId, endpoint.contentType);
+  else {
+    const answer = handled.answer(outcomes.slice(0, events.length));
+    if (typeof answer === 'string') sendText(res, 200, answer, requestId, endpoint.contentType);
+    else sendJson(res, 200, answer, requestId, endpoint.contentType);
+  }
+}
+
+/**
+ * The endpoint a request is for: among those serving its method and path, the one its SigV4
+ * credential scope names (IAM, STS and CloudTrail share POST /); else the first that serves it.
+ */
+function endpointFor(
+  endpoints: readonly Endpoint[],
+  request: RequestView,
+  service: string | undefined,
+): Endpoint | undefined {
+  const serving = endpoints.filter((e) => e.matches(request.method, request.path));
+  return (
+    (service !== undefined ? serving.find((e) => e.signingNames.includes(service)) : undefined) ?? serving[0]
+  );
 }
 
 /**

@@ -202,6 +202,22 @@ function queryAuth(params: Map<string, string>): AuthParts {
   };
 }
 
+/**
+ * The service a request's SigV4 credential scope names (`Credential=KEY/DATE/REGION/SERVICE/…` in
+ * the Authorization header or X-Amz-Credential in the query), unverified: it only picks which
+ * endpoint verifies the request. Undefined when the request carries no credential scope.
+ */
+export function credentialScopeService(head: SignedRequestHead): string | undefined {
+  const authorization = first(head.headers, 'authorization');
+  let credential: string | undefined;
+  if (authorization !== undefined) {
+    credential = /Credential=([^,\s]+)/.exec(authorization)?.[1];
+  } else if (head.rawQuery.includes('X-Amz-Credential=')) {
+    credential = new Map(parseQuery(head.rawQuery)).get('X-Amz-Credential');
+  }
+  return credential?.split('/')[3];
+}
+
 /** A request as its headers arrived, before its body is read. */
 export type SignedRequestHead = Omit<SignedRequest, 'body'>;
 
