@@ -114,6 +114,29 @@ export async function seed(dataDir: string, events: number, nowMs: number): Prom
   db.close();
 }
 
+export type LookupCase = [name: string, key: LookupAttributeKey | undefined, valueOf: (n: number) => string];
+
+/** One lookup per attribute (and one without), with values that exist in a history seeded by `seed`. */
+export function lookupCases(events: number): LookupCase[] {
+  // Event IDs spread over the whole history, all in us-east-1 ((i // 7) % 5 != 0), as seeded.
+  const idOf = (n: number): string => {
+    let i = Math.floor((((n * 2654435761) % 1_000_003) / 1_000_003) * events);
+    while (Math.floor(i / 7) % 5 === 0) i = (i + 7) % events;
+    return `e${String(i).padStart(10, '0')}-${createHash('md5').update(String(i)).digest('hex').slice(0, 20)}`;
+  };
+  return [
+    ['(none)', undefined, () => ''],
+    ['EventId', 'EventId', idOf],
+    ['EventName', 'EventName', (n) => `Op${n % 200}`],
+    ['ReadOnly', 'ReadOnly', (n) => (n % 2 === 0 ? 'true' : 'false')],
+    ['Username', 'Username', (n) => `user${n % 1000}`],
+    ['ResourceType', 'ResourceType', (n) => `AWS::Svc::Type${n % 20}`],
+    ['ResourceName', 'ResourceName', (n) => `res-${(n * 7) % 100000}`],
+    ['EventSource', 'EventSource', (n) => `svc${n % 30}.amazonaws.com`],
+    ['AccessKeyId', 'AccessKeyId', (n) => `AKIA${String(n % 2000).padStart(16, '0')}`],
+  ];
+}
+
 export async function benchLookup(options: { events: number; requests: number }): Promise<LookupResult> {
   const dataDir = mkdtempSync(join(tmpdir(), 'opentrail-bench-lookup-'));
   const nowMs = Date.now();
@@ -127,23 +150,7 @@ export async function benchLookup(options: { events: number; requests: number })
       region: 'us-east-1',
       credentials: await resolveCredentials(dataDir),
     });
-    // Event IDs spread over the whole history, all in us-east-1 ((i // 7) % 5 != 0), as seeded.
-    const idOf = (n: number): string => {
-      let i = Math.floor((((n * 2654435761) % 1_000_003) / 1_000_003) * options.events);
-      while (Math.floor(i / 7) % 5 === 0) i = (i + 7) % options.events;
-      return `e${String(i).padStart(10, '0')}-${createHash('md5').update(String(i)).digest('hex').slice(0, 20)}`;
-    };
-    const cases: [string, LookupAttributeKey | undefined, (n: number) => string][] = [
-      ['(none)', undefined, () => ''],
-      ['EventId', 'EventId', idOf],
-      ['EventName', 'EventName', (n) => `Op${n % 200}`],
-      ['ReadOnly', 'ReadOnly', (n) => (n % 2 === 0 ? 'true' : 'false')],
-      ['Username', 'Username', (n) => `user${n % 1000}`],
-      ['ResourceType', 'ResourceType', (n) => `AWS::Svc::Type${n % 20}`],
-      ['ResourceName', 'ResourceName', (n) => `res-${(n * 7) % 100000}`],
-      ['EventSource', 'EventSource', (n) => `svc${n % 30}.amazonaws.com`],
-      ['AccessKeyId', 'AccessKeyId', (n) => `AKIA${String(n % 2000).padStart(16, '0')}`],
-    ];
+    const cases = lookupCases(options.events);
     const latencies: LookupLatency[] = [];
     for (const [name, key, valueOf] of cases) {
       const times: number[] = [];

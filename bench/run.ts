@@ -10,10 +10,14 @@
  * skips that trail) KiB log files.
  * BENCH_LAKE_EVENTS (default 10,000,000) sizes the Lake store; BENCH_LAKE_IMPORT_EVENTS (default
  * 300,000) the import.
+ * BENCH_MIXED_EVENTS (default 10,000,000) sizes the history of the mixed-load section (LookupEvents
+ * while recording); BENCH_MIXED_RATE (events/s, default 20,000; 0: as fast as the server takes
+ * them), BENCH_MIXED_SECONDS (default 30) and BENCH_MIXED_IDLE_SECONDS (default 60) its load.
  */
 import { benchDeliveryLatency, benchDeliveryThroughput } from './delivery.ts';
 import { benchLake } from './lake.ts';
 import { benchLookup } from './lookup.ts';
+import { benchMixedLoad } from './mixed-load.ts';
 import { benchRecording } from './recording.ts';
 import { REALISTIC_LOG_FILE_BYTES, SMALL_LOG_FILE_BYTES, benchValidate, type ToolRate } from './validate.ts';
 
@@ -50,6 +54,44 @@ if (!only || only === 'lookup') {
       `  ${x.attribute.padEnd(14)} ${x.p50Ms.toFixed(1).padStart(7)} ${x.p99Ms.toFixed(1).padStart(8)} ${x.meanResults.toFixed(1).padStart(14)}`,
     );
   }
+}
+
+if (!only || only === 'mixed') {
+  const m = await benchMixedLoad({
+    events: Number(process.env.BENCH_MIXED_EVENTS ?? 10_000_000),
+    lookupClients: 25,
+    recordRate: Number(process.env.BENCH_MIXED_RATE ?? 20_000),
+    recordSenders: 25,
+    loadSeconds: Number(process.env.BENCH_MIXED_SECONDS ?? 30),
+    idleSeconds: Number(process.env.BENCH_MIXED_IDLE_SECONDS ?? 60),
+    serialRequests: 270,
+  });
+  const rate = (r: { recorded: number; seconds: number }): number => r.recorded / r.seconds;
+  const drop = 1 - rate(m.recordingWithLookups) / rate(m.recordingAlone);
+  console.log(
+    `\n== LookupEvents under load, ${m.events} events in history (seeded in ${m.seedSeconds.toFixed(0)} s): 25 SDK clients at once while 25 senders record batches of 1-50 at ${m.recordingAlone.seconds.toFixed(0)} s x ${process.env.BENCH_MIXED_RATE ?? 20_000} events/s, vs one client alone; every attribute in turn`,
+  );
+  console.log('                            requests   p50 ms   p99 ms   max ms');
+  for (const [name, f] of [
+    ['serial (1 client, idle)', m.serial],
+    ['25 clients + recording', m.concurrent],
+  ] as const) {
+    console.log(
+      `  ${name.padEnd(24)} ${String(f.requests).padStart(9)} ${f.p50Ms.toFixed(1).padStart(8)} ${f.p99Ms.toFixed(1).padStart(8)} ${f.maxMs.toFixed(0).padStart(8)}${name.startsWith('25') ? '   (target p99 <= 100 ms)' : ''}`,
+    );
+  }
+  for (const [name, r] of [
+    ['recording alone', m.recordingAlone],
+    ['recording + lookups', m.recordingWithLookups],
+  ] as const) {
+    console.log(
+      `  ${name.padEnd(24)} ${rate(r).toFixed(0).padStart(9)} events/s   POST p50 ${r.postP50Ms.toFixed(1)} ms, p99 ${r.postP99Ms.toFixed(1)} ms`,
+    );
+  }
+  console.log(`  recording drop           ${(drop * 100).toFixed(1).padStart(9)} %          (target <= 5 %)`);
+  console.log(
+    `  server RSS idle / peak / ${process.env.BENCH_MIXED_IDLE_SECONDS ?? 60} s after: ${m.rssIdleMB.toFixed(0)} / ${m.rssPeakMB.toFixed(0)} / ${m.rssAfterMB.toFixed(0)} MB   (target peak <= 400 MB, after within 20 % of idle)`,
+  );
 }
 
 if (!only || only === 'delivery') {

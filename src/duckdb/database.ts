@@ -1,6 +1,15 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 
 /**
+ * Pooled reader connections. A LookupEvents call holds one across its window queries and its page
+ * read; with 3, 25 concurrent lookups spent six times as long waiting for a connection as running
+ * (300 ms against 50 ms) and were served one after another behind recording (bench/mixed-load.ts).
+ * Each connection's statements run on Node's libuv thread pool (4 threads unless UV_THREADPOOL_SIZE
+ * says otherwise), which the writer's commits and file I/O share.
+ */
+export const DEFAULT_READERS = 8;
+
+/**
  * One embedded DuckDB database file with a small pool of connections. DuckDB runs each
  * connection's statements on its own threads, so reads on pooled connections go on while the
  * single writer commits.
@@ -30,7 +39,7 @@ export class DuckDbDatabase {
       ...(options.threads ? { threads: String(options.threads) } : {}),
     });
     const connections: DuckDBConnection[] = [];
-    for (let i = 0; i < (options.readers ?? 3); i++) connections.push(await instance.connect());
+    for (let i = 0; i < (options.readers ?? DEFAULT_READERS); i++) connections.push(await instance.connect());
     return new DuckDbDatabase(instance, connections);
   }
 
