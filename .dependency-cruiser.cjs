@@ -5,7 +5,7 @@
 const ADAPTERS = '^src/(duckdb|local|aws)/';
 const TESTS = '(\\.test\\.ts|\\.test-helpers\\.ts|\\.contract\\.ts|/test-support\\.ts)$';
 /** The pure core: no I/O, no adapters, no wire protocol. */
-const PURE_CORE = '^src/(events|trails|integrity)/';
+const PURE_CORE = '^src/(events|trails|integrity|iam/policy)/';
 const IO_MODULES =
   '^(node:)?(fs|fs/promises|net|http|https|http2|child_process|dgram|dns|tls|cluster|worker_threads)$|^@duckdb/|^@aws-sdk/|^@smithy/';
 
@@ -30,7 +30,7 @@ module.exports = {
       name: 'pure-core-no-io',
       severity: 'error',
       comment:
-        'The pure core (events/, trails/, integrity/) does no I/O: clock, randomness and bytes come in as parameters.',
+        'The pure core (events/, trails/, integrity/, iam/policy/) does no I/O: clock, randomness and bytes come in as parameters.',
       from: { path: PURE_CORE, pathNot: TESTS },
       to: { path: IO_MODULES, dependencyTypesNot: ['type-only'] },
     },

@@ -14,6 +14,7 @@
  * while recording); BENCH_MIXED_RATE (events/s, default 20,000; 0: as fast as the server takes
  * them), BENCH_MIXED_SECONDS (default 30) and BENCH_MIXED_IDLE_SECONDS (default 60) its load.
  */
+import { benchAuthorization } from './authorization.ts';
 import { benchDeliveryLatency, benchDeliveryThroughput } from './delivery.ts';
 import { benchLake } from './lake.ts';
 import { benchLookup } from './lookup.ts';
@@ -209,4 +210,10 @@ if (!only || only === 'lake') {
       `  ${q.name.padEnd(26)} ${q.lakeMs.toFixed(1).padStart(9)} / ${q.lakeWarmMs.toFixed(1).padStart(8)} ${q.directMs.toFixed(1).padStart(11)} ${q.ratio.toFixed(2).padStart(9)} / ${q.warmRatio.toFixed(2).padStart(8)}`,
     );
   }
+}
+
+if (!only || only === 'authorization') {
+  const a = benchAuthorization();
+  console.log(`\n== Authorization (${a.policies} attached policies x ${a.statementsPerPolicy} statements)`);
+  console.log(`  p50 ${a.p50Us.toFixed(2)} µs   p99 ${a.p99Us.toFixed(2)} µs per request`);
 }
