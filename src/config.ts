@@ -43,6 +43,13 @@ export interface Config {
    * this server); a later one is refused as InvalidRecord.
    */
   maxFutureSkewSeconds: number;
+  /** TCP connections the API serves at once (`--max-connections`); further ones are closed. */
+  maxConnections: number;
+  /**
+   * Request body bytes all requests together may hold in memory (`--max-body-memory`, MiB);
+   * beyond it a request is answered 503 ServiceUnavailable, which SDKs retry.
+   */
+  maxInflightBodyMiB: number;
   /**
    * Where the Prometheus `/metrics` listener binds (`--metrics-address host:port`); none unless
    * given. It answers without SigV4, so it belongs on loopback or a private admin network.
@@ -68,6 +75,8 @@ export const DEFAULT_QUERY_CONCURRENCY = 2;
 export const DEFAULT_MAX_CONCURRENT_QUERIES = 10;
 export const DEFAULT_QUERY_SPILL_LIMIT_MIB = 4096;
 export const DEFAULT_MAX_FUTURE_SKEW_SECONDS = 15 * 60;
+export const DEFAULT_MAX_CONNECTIONS = 1024;
+export const DEFAULT_MAX_INFLIGHT_BODY_MIB = 256;
 
 export const DEFAULT_BUCKET_FILE_MODE = 0o600;
 
@@ -96,6 +105,8 @@ export function validateConfig(input: Partial<Config>): Config {
     querySpillLimitMiB: input.querySpillLimitMiB ?? DEFAULT_QUERY_SPILL_LIMIT_MIB,
     ...(input.queryMemoryLimitMiB !== undefined ? { queryMemoryLimitMiB: input.queryMemoryLimitMiB } : {}),
     maxFutureSkewSeconds: input.maxFutureSkewSeconds ?? DEFAULT_MAX_FUTURE_SKEW_SECONDS,
+    maxConnections: input.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+    maxInflightBodyMiB: input.maxInflightBodyMiB ?? DEFAULT_MAX_INFLIGHT_BODY_MIB,
     bucketFileMode: input.bucketFileMode ?? DEFAULT_BUCKET_FILE_MODE,
     ...(input.accountId !== undefined ? { accountId: input.accountId } : {}),
     ...(input.metricsAddress !== undefined ? { metricsAddress: input.metricsAddress } : {}),
@@ -131,6 +142,15 @@ export function validateConfig(input: Partial<Config>): Config {
   }
   if (!Number.isFinite(config.keyRotationDays) || config.keyRotationDays <= 0) {
     throw new ConfigError(`--key-rotation-days must be more than 0, got ${config.keyRotationDays}`);
+  }
+  if (!Number.isInteger(config.maxConnections) || config.maxConnections < 1) {
+    throw new ConfigError(`--max-connections must be a whole number >= 1, got ${config.maxConnections}`);
+  }
+  // A recording request's body may be 64 MiB: a budget below that would refuse the largest batch.
+  if (!Number.isInteger(config.maxInflightBodyMiB) || config.maxInflightBodyMiB < 64) {
+    throw new ConfigError(
+      `--max-body-memory must be a whole number of MiB >= 64, got ${config.maxInflightBodyMiB}`,
+    );
   }
   if (!Number.isFinite(config.maxFutureSkewSeconds) || config.maxFutureSkewSeconds < 0) {
     throw new ConfigError(`--max-future-skew must be 0 or more seconds, got ${config.maxFutureSkewSeconds}`);

@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { CLOUDTRAIL_DATA_ERROR_CODES, CLOUDTRAIL_ERROR_CODES, COMMON_ERROR_CODES } from './error-codes.ts';
+import {
+  CLOUDTRAIL_DATA_ERROR_CODES,
+  CLOUDTRAIL_ERROR_CODES,
+  COMMON_ERROR_CODES,
+  IAM_ERROR_CODES,
+  QUERY_COMMON_ERROR_CODES,
+} from './error-codes.ts';
 
 /** Error shapes of the botocore service models (test/fixtures/botocore, Apache-2.0). */
 const MODELS = JSON.parse(
@@ -26,11 +32,17 @@ describe('error codes', () => {
     assert.deepEqual([...CLOUDTRAIL_DATA_ERROR_CODES].sort(), MODELS['cloudtrail-data']?.errorShapes);
   });
 
+  it('the IAM codes are exactly the error shapes of the iam 2010-05-08 model', () => {
+    assert.deepEqual([...IAM_ERROR_CODES].sort(), MODELS.iam?.errorShapes);
+  });
+
   it('every code a ServiceError is raised with in src/ is a model error shape or a common AWS error', () => {
     const known = new Set<string>([
       ...COMMON_ERROR_CODES,
       ...CLOUDTRAIL_ERROR_CODES,
       ...CLOUDTRAIL_DATA_ERROR_CODES,
+      ...QUERY_COMMON_ERROR_CODES,
+      ...IAM_ERROR_CODES,
     ]);
     const used = new Map<string, string>();
     for (const file of sourceFiles(new URL('.', import.meta.url).pathname)) {

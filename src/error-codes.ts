@@ -2,13 +2,14 @@
  * The error codes OpenTrail answers with, per service: a ServiceError's code is one of them, so the
  * compiler refuses a code no AWS client knows. The CloudTrail and cloudtrail-data lists are the
  * error shapes of their botocore service models (cloudtrail 2013-11-01, cloudtrail-data
- * 2021-08-11); the common list is what AWS's JSON and REST-JSON protocols answer for any service
- * (signing, serialization, throttling, unknown operations: the AWS "Common Errors" reference and
+ * 2021-08-11, iam 2010-05-08); the common list is what AWS's JSON and REST-JSON protocols answer
+ * for any service (signing, serialization, throttling, unknown operations: the AWS "Common Errors" reference and
  * the Smithy awsJson1_1 protocol). error-codes.test.ts checks the lists against the models.
  */
 
 export const COMMON_ERROR_CODES = [
   'AccessDeniedException',
+  'ExpiredTokenException',
   'IncompleteSignatureException',
   'InternalFailure',
   'InvalidAction',
@@ -122,7 +123,64 @@ export const CLOUDTRAIL_DATA_ERROR_CODES = [
   'UnsupportedOperationException',
 ] as const;
 
+/**
+ * What AWS's query protocol (IAM, STS) answers for any service, where the JSON protocols answer the
+ * common codes above (the AWS "Common Errors" reference): the names the query endpoints write.
+ */
+export const QUERY_COMMON_ERROR_CODES = [
+  'AccessDenied',
+  'IncompleteSignature',
+  'InvalidAction',
+  'InvalidClientTokenId',
+  'MalformedQueryString',
+  'MissingAuthenticationToken',
+  'SignatureDoesNotMatch',
+  'ValidationError',
+] as const;
+
+/** IAM 2010-05-08: shape names (AWS records these as errorCode; the wire answers each shape's code). */
+export const IAM_ERROR_CODES = [
+  'AccountNotManagementOrDelegatedAdministratorException',
+  'CallerIsNotManagementAccountException',
+  'ConcurrentModificationException',
+  'CredentialReportExpiredException',
+  'CredentialReportNotPresentException',
+  'CredentialReportNotReadyException',
+  'DeleteConflictException',
+  'DuplicateCertificateException',
+  'DuplicateSSHPublicKeyException',
+  'EntityAlreadyExistsException',
+  'EntityTemporarilyUnmodifiableException',
+  'FeatureDisabledException',
+  'FeatureEnabledException',
+  'InvalidAuthenticationCodeException',
+  'InvalidCertificateException',
+  'InvalidInputException',
+  'InvalidPublicKeyException',
+  'InvalidUserTypeException',
+  'KeyPairMismatchException',
+  'LimitExceededException',
+  'MalformedCertificateException',
+  'MalformedPolicyDocumentException',
+  'NoSuchEntityException',
+  'OpenIdIdpCommunicationErrorException',
+  'OrganizationNotFoundException',
+  'OrganizationNotInAllFeaturesModeException',
+  'PasswordPolicyViolationException',
+  'PolicyEvaluationException',
+  'PolicyNotAttachableException',
+  'ReportGenerationLimitExceededException',
+  'ServiceAccessNotEnabledException',
+  'ServiceFailureException',
+  'ServiceNotSupportedException',
+  'UnmodifiableEntityException',
+  'UnrecognizedPublicKeyEncodingException',
+] as const;
+
 export type CommonErrorCode = (typeof COMMON_ERROR_CODES)[number];
 export type CloudTrailErrorCode = (typeof CLOUDTRAIL_ERROR_CODES)[number];
 export type CloudTrailDataErrorCode = (typeof CLOUDTRAIL_DATA_ERROR_CODES)[number];
-export type ErrorCode = CommonErrorCode | CloudTrailErrorCode | CloudTrailDataErrorCode;
+export type QueryCommonErrorCode = (typeof QUERY_COMMON_ERROR_CODES)[number];
+export type IamErrorCode = (typeof IAM_ERROR_CODES)[number];
+export type ErrorCode =
+  CommonErrorCode | CloudTrailErrorCode | CloudTrailDataErrorCode | QueryCommonErrorCode | IamErrorCode;

@@ -6,8 +6,12 @@ import {
   NextTokenCodec,
   cloudTrailDataEndpoint,
   cloudTrailEndpoint,
+  DEFAULT_PIPELINE_LIMITS,
   createApiServer,
+  iamEndpoint,
+  mfaHandlers,
   recordsEndpoint,
+  stsEndpoint,
   type LakeContext,
 } from './api/index.ts';
 import type { Config } from './config.ts';
@@ -18,7 +22,17 @@ import {
   TrailDelivery,
 } from './delivery/index.ts';
 import { SigningKeyRing } from './integrity/index.ts';
-import { Authenticator, allowAuthenticated, bootstrapIdentity, writeCliConfig } from './iam/index.ts';
+import {
+  AWS_MANAGED_POLICY_ENTITIES,
+  Authenticator,
+  IamService,
+  MfaDevices,
+  SessionTokens,
+  allowAuthenticated,
+  bootstrapIdentity,
+  checkPolicyGrammar,
+  writeCliConfig,
+} from './iam/index.ts';
 
 import { FileOrganizations, prepareDataDir } from './local/index.ts';
 import { GroupCommitter, ParsePool, RecordingAccounts } from './ingest/index.ts';
@@ -34,6 +48,7 @@ import {
   DuckDbIdentityStore,
   DuckDbLakeQueryEngine,
   DuckDbLakeStore,
+  DuckDbMfaDeviceStore,
   DuckDbSigningKeyStore,
   DuckDbTrailStore,
 } from './duckdb/index.ts';
@@ -210,7 +225,17 @@ export async function startServer(
     now,
   });
 
-  const authenticator = new Authenticator(identity.keys);
+  // Temporary credentials (STS) carry their session in a sealed token; MFA devices prove codes.
+  const sessions = new SessionTokens(keys);
+  const authenticator = new Authenticator(identity.keys, sessions);
+  const mfaDevices = await MfaDevices.open(await DuckDbMfaDeviceStore.open(db, keys));
+  // IAM's users, groups, roles and policies; key changes reach the authenticator at once.
+  const iam = await IamService.open({
+    store: identityStore,
+    registry: authenticator,
+    awsPolicies: AWS_MANAGED_POLICY_ENTITIES,
+    checkDocument: checkPolicyGrammar,
+  });
   const lake: LakeContext = {
     registry: lakeRegistry,
     ingestion,
@@ -248,6 +273,8 @@ export async function startServer(
         lake,
       }),
       cloudTrailDataEndpoint(lake),
+      iamEndpoint({ iam, lastUse: (id) => authenticator.lastUse(id) }, mfaHandlers(mfaDevices)),
+      stsEndpoint({ sessions, mfaDevices }),
       recordsEndpoint({
         parsers,
         historyRetentionDays: config.historyRetentionDays,
@@ -264,6 +291,11 @@ export async function startServer(
     logger,
     now,
     ...(metrics ? { metrics } : {}),
+    limits: {
+      ...DEFAULT_PIPELINE_LIMITS,
+      maxConnections: config.maxConnections,
+      maxInflightBodyBytes: config.maxInflightBodyMiB * 1024 * 1024,
+    },
   });
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject);

@@ -116,8 +116,8 @@ describe('trail delivery to the embedded local bucket store', () => {
     const globalEvents = Array.from({ length: 10 }, (_, n) =>
       syntheticRecord(INVICTUS_ACCOUNT, 'us-east-1', {
         n,
-        eventSource: 'iam.amazonaws.com',
-        eventName: 'CreateUser',
+        eventSource: 'cloudfront.amazonaws.com',
+        eventName: 'CreateDistribution',
       }),
     );
     const otherAccount = Array.from({ length: 10 }, (_, n) => syntheticRecord(other, 'us-east-1', { n }));

@@ -256,7 +256,14 @@ async function handle(
 
   if (failure || !handled) fail(failure ?? internalFailure(undefined));
   else {
-    const answer = handled.answer(outcomes.slice(0, events.length));
+    let answer: unknown;
+    try {
+      answer = handled.answer(outcomes.slice(0, events.length));
+    } catch (error) {
+      // The call is done and recorded; only writing its answer failed (a bug), in the protocol's form.
+      fail(toServiceError(error, log, operation.name));
+      return;
+    }
     if (typeof answer === 'string') sendText(res, 200, answer, requestId, endpoint.contentType);
     else sendJson(res, 200, answer, requestId, endpoint.contentType);
   }

@@ -8,3 +8,4 @@ export { DuckDbDigestJournal } from './duckdb-digest-journal.ts';
 export { DuckDbIdentityStore } from './duckdb-identity-store.ts';
 export { DuckDbLakeStore } from './duckdb-lake-store.ts';
 export { DuckDbLakeQueryEngine } from './duckdb-lake-query-engine.ts';
+export { DuckDbMfaDeviceStore } from './duckdb-mfa-device-store.ts';

@@ -30,7 +30,7 @@ function errorOf(record: unknown): string {
 const VALID = {
   eventVersion: '1.11',
   eventTime: '2026-01-31T23:59:59Z',
-  eventSource: 'iam.amazonaws.com',
+  eventSource: 'ec2.amazonaws.com',
   eventName: 'CreateUser',
   awsRegion: 'us-east-1',
   eventID: 'e1',

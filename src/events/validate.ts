@@ -63,10 +63,15 @@ const REGION = /^[a-z0-9][a-z0-9-]{0,63}$/;
  * an account exists in OpenTrail, only OpenTrail writes that account's events of these sources, so
  * a caller sending one dated from then on is forging OpenTrail's own record (a fake StopLogging
  * "by alice"). Older ones are real AWS history being imported (`opentrail import` of an
- * incident's logs) and are accepted. Each service OpenTrail comes to serve (iam, sts, kms, logs,
- * monitoring, events) joins this list when it is built.
+ * incident's logs) and are accepted. Each service OpenTrail comes to serve (kms, logs,
+ * monitoring, events next) joins this list when it is built.
  */
-export const RESERVED_EVENT_SOURCES: readonly string[] = ['cloudtrail.amazonaws.com'];
+export const RESERVED_EVENT_SOURCES: readonly string[] = [
+  'cloudtrail.amazonaws.com',
+  'cloudtrail-data.amazonaws.com',
+  'iam.amazonaws.com',
+  'sts.amazonaws.com',
+];
 
 /**
  * JSON nesting deeper than this is refused: the depth Jackson, the JSON parser of the AWS SDK for

@@ -1,7 +1,11 @@
+import type { IamStore } from './iam-service.ts';
 import type { AccessKeyRecord } from './principal.ts';
 
-/** Where accounts, users and their access keys persist (secrets sealed at rest by the adapter). */
-export interface IdentityStore {
+/**
+ * Where accounts, IAM users, groups, roles, managed policies and access keys persist (secrets
+ * sealed at rest by the adapter). `writeIam` applies a batch in one transaction.
+ */
+export interface IdentityStore extends IamStore {
   listAccounts(): Promise<string[]>;
   createAccount(accountId: string, nowMs: number): Promise<void>;
   /** When the account was created (the `nowMs` it was created with), or undefined if it does not exist. */

@@ -1,6 +1,11 @@
 export * from './principal.ts';
 export * from './sigv4.ts';
-export { Authenticator, type AuthenticatedCall, type PendingAuthentication } from './authenticator.ts';
+export {
+  Authenticator,
+  type AuthenticatedCall,
+  type KeyLastUse,
+  type PendingAuthentication,
+} from './authenticator.ts';
 export {
   bootstrapIdentity,
   writeCliConfig,
@@ -9,4 +14,33 @@ export {
   type BootstrapResult,
 } from './bootstrap.ts';
 export type { IdentityStore } from './identity-store.ts';
+export * from './iam-entities.ts';
+export * from './iam-errors.ts';
+export {
+  IamService,
+  IAM_QUOTAS,
+  page,
+  policySize,
+  type IamCall,
+  type IamStore,
+  type IdentityKind,
+  type KeyRegistry,
+  type Page,
+  type PolicyDocumentCheck,
+} from './iam-service.ts';
+export { AWS_MANAGED_POLICY_ENTITIES, checkPolicyGrammar } from './aws-managed-policies.ts';
 export * from './authorizer.ts';
+export {
+  SessionTokens,
+  newSessionAccessKeyId,
+  sessionPrincipal,
+  type SessionClaims,
+  type SessionCredentials,
+} from './sessions.ts';
+export { base32Seed, newMfaSeed, otpauthUri, totpCode, verifyTotp } from './totp.ts';
+export {
+  MAX_MFA_DEVICES_PER_USER,
+  MfaDevices,
+  type MfaDeviceStore,
+  type VirtualMfaDevice,
+} from './mfa-devices.ts';

@@ -8,6 +8,18 @@ export interface Principal {
   userId: string;
   arn: string;
   accessKeyId: string;
+  /** Set when the call was signed with temporary credentials (an STS session token). */
+  session?: SessionContext;
+}
+
+/** A session's facts, as CloudTrail's userIdentity.sessionContext and IAM conditions use them. */
+export interface SessionContext {
+  issuedMs: number;
+  expiresMs: number;
+  /** When the session's MFA code was verified; absent for a session without MFA. */
+  mfaAuthenticatedMs?: number;
+  /** The long-term access key the session was made with. */
+  sourceAccessKeyId: string;
 }
 
 export interface AccessKeyRecord {

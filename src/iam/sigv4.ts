@@ -38,6 +38,11 @@ export interface VerifiedCaller {
 export interface VerifyOptions {
   /** Returns the secret for an access key, or undefined when the key is unknown or inactive. */
   secretFor: (accessKeyId: string) => string | undefined;
+  /**
+   * The secret of temporary credentials given with a session token (X-Amz-Security-Token);
+   * throws ServiceError for a token that is invalid or expired.
+   */
+  sessionSecretFor?: (accessKeyId: string, securityToken: string) => string | undefined;
   /** Signing names this endpoint answers to (e.g. cloudtrail). */
   services: readonly string[];
   nowMs: number;
@@ -342,15 +347,12 @@ export function beginSigV4(request: SignedRequestHead, options: VerifyOptions): 
     throw invalid(`There were headers present in the request which were not signed: ${unsigned.join(', ')}`);
   }
 
-  const secret = options.secretFor(accessKeyId);
+  // A session token names its own secret (sessionSecretFor); without that option none is valid.
+  const secret =
+    auth.securityToken === undefined
+      ? options.secretFor(accessKeyId)
+      : options.sessionSecretFor?.(accessKeyId, auth.securityToken);
   if (secret === undefined) {
-    throw new ServiceError(
-      'UnrecognizedClientException',
-      'The security token included in the request is invalid.',
-    );
-  }
-  if (auth.securityToken !== undefined) {
-    // OpenTrail issues no temporary credentials yet, so no session token can be valid.
     throw new ServiceError(
       'UnrecognizedClientException',
       'The security token included in the request is invalid.',

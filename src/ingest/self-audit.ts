@@ -8,7 +8,7 @@ import {
   type CloudTrailRecord,
   type EventCategory,
 } from '../events/index.ts';
-import type { Principal } from '../iam/index.ts';
+import type { Principal, SessionContext } from '../iam/index.ts';
 import type { NewEvent } from '../store/index.ts';
 
 export interface ApiCall {
@@ -104,6 +104,21 @@ export function auditField(value: Record<string, unknown> | null): Record<string
   return field;
 }
 
+/**
+ * userIdentity.sessionContext of an IAM user's temporary credentials, as CloudTrail writes it:
+ * when the session was made and whether MFA was verified (strings, as AWS writes them).
+ */
+function sessionContextOf(session: SessionContext): Record<string, unknown> {
+  return {
+    sessionIssuer: {},
+    webIdFederationData: {},
+    attributes: {
+      creationDate: formatEventTime(session.issuedMs),
+      mfaAuthenticated: session.mfaAuthenticatedMs !== undefined ? 'true' : 'false',
+    },
+  };
+}
+
 export function apiCallRecord(call: ApiCall): CloudTrailRecord {
   const record: CloudTrailRecord = {
     eventVersion: CURRENT_EVENT_VERSION,
@@ -114,6 +129,7 @@ export function apiCallRecord(call: ApiCall): CloudTrailRecord {
       accountId: call.principal.accountId,
       accessKeyId: call.principal.accessKeyId,
       userName: call.principal.userName,
+      ...(call.principal.session ? { sessionContext: sessionContextOf(call.principal.session) } : {}),
     },
     eventTime: formatEventTime(call.timeMs),
     eventSource: call.eventSource,

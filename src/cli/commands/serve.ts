@@ -7,7 +7,9 @@ import {
   DEFAULT_DIGEST_INTERVAL_SECONDS,
   DEFAULT_KEY_ROTATION_DAYS,
   DEFAULT_LOG_FILE_MAX_BYTES,
+  DEFAULT_MAX_CONNECTIONS,
   DEFAULT_MAX_FUTURE_SKEW_SECONDS,
+  DEFAULT_MAX_INFLIGHT_BODY_MIB,
   DEFAULT_PORT,
   DEFAULT_QUERY_TIMEOUT_SECONDS,
   DEFAULT_QUERY_CONCURRENCY,
@@ -37,6 +39,7 @@ type ServeOptions = Pick<
   | 'queryConcurrency'
   | 'queryAccountShare'
   | 'maxConcurrentQueries'
+  | 'maxConnections'
 > & {
   deliveryInterval: number;
   digestInterval: number;
@@ -44,6 +47,7 @@ type ServeOptions = Pick<
   queryMemoryLimit?: number;
   querySpillLimit: number;
   maxFutureSkew: number;
+  maxBodyMemory: number;
   bucketMode: number;
   s3?: boolean;
   s3Endpoint?: string;
@@ -130,6 +134,18 @@ export function registerServe(program: Command): void {
       Number,
       DEFAULT_MAX_FUTURE_SKEW_SECONDS,
     )
+    .option(
+      '--max-connections <n>',
+      'TCP connections served at once; further ones are closed',
+      parseInteger,
+      DEFAULT_MAX_CONNECTIONS,
+    )
+    .option(
+      '--max-body-memory <MiB>',
+      'request body bytes held in memory across all requests; beyond it requests get 503 (retried by SDKs)',
+      parseInteger,
+      DEFAULT_MAX_INFLIGHT_BODY_MIB,
+    )
     .addOption(
       new Option(
         '--bucket-mode <mode>',
@@ -167,6 +183,8 @@ async function serve(opts: ServeOptions): Promise<void> {
     queryMemoryLimit,
     querySpillLimit,
     maxFutureSkew,
+    maxConnections,
+    maxBodyMemory,
     bucketMode,
     s3,
     s3Endpoint,
@@ -182,6 +200,8 @@ async function serve(opts: ServeOptions): Promise<void> {
     querySpillLimitMiB: querySpillLimit,
     ...(queryMemoryLimit !== undefined ? { queryMemoryLimitMiB: queryMemoryLimit } : {}),
     maxFutureSkewSeconds: maxFutureSkew,
+    maxConnections,
+    maxInflightBodyMiB: maxBodyMemory,
     deliveryIntervalSeconds: deliveryInterval,
     digestIntervalSeconds: digestInterval,
     objectStore:

@@ -1,0 +1,107 @@
+/**
+ * AWS STS (query protocol, signing name sts) at POST /, beside CloudTrail and IAM: the request's
+ * credential scope picks this endpoint. GetCallerIdentity and GetSessionToken are served; the
+ * model's other operations answer InvalidAction until they are built. Calls are recorded with
+ * eventSource sts.amazonaws.com in the Region they were signed for (STS is regional).
+ */
+import { ServiceError } from '../../errors.ts';
+import type { CallContext, Endpoint, Operation } from '../endpoint.ts';
+import {
+  QUERY_CONTENT_TYPE,
+  XML_CONTENT_TYPE,
+  parseQueryParams,
+  queryErrorCode,
+  readQueryInput,
+  writeQueryError,
+  writeQueryResponse,
+} from '../query-protocol.ts';
+import { STS_MODEL } from './sts-model.ts';
+import { getCallerIdentity, getSessionToken, type StsServices } from './sts-operations.ts';
+
+export const MAX_STS_BODY_BYTES = 64 * 1024;
+
+type StsHandler = (input: Record<string, unknown>, call: CallContext) => Promise<Record<string, unknown>>;
+
+function handlersOf(services: StsServices): Record<string, StsHandler> {
+  return {
+    GetCallerIdentity: (_input, call) => Promise.resolve(getCallerIdentity(call.caller)),
+    GetSessionToken: (input, call) => getSessionToken(input, call.caller, call.nowMs, services),
+  };
+}
+
+/** What the audit record keeps of an answer: never a secret (AWS records the key and the token). */
+function recordedAnswer(name: string, output: Record<string, unknown>): Record<string, unknown> | null {
+  if (name !== 'GetSessionToken') return null;
+  const credentials = output.Credentials as Record<string, unknown>;
+  return {
+    credentials: {
+      accessKeyId: credentials.AccessKeyId,
+      sessionToken: credentials.SessionToken,
+      expiration: recordedExpiration(credentials.Expiration as Date),
+    },
+  };
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** How CloudTrail writes an STS credential's expiration: `Jul 19, 2023, 9:11:57 PM` (UTC). */
+export function recordedExpiration(date: Date): string {
+  const hours = date.getUTCHours();
+  const two = (n: number): string => String(n).padStart(2, '0');
+  const clock = `${hours % 12 === 0 ? 12 : hours % 12}:${two(date.getUTCMinutes())}:${two(date.getUTCSeconds())}`;
+  return `${MONTHS[date.getUTCMonth()]} ${date.getUTCDate()}, ${date.getUTCFullYear()}, ${clock} ${hours < 12 ? 'AM' : 'PM'}`;
+}
+
+function stsOperation(name: string, handler: StsHandler | undefined): Operation<Record<string, unknown>> {
+  const readOnly = name === 'GetCallerIdentity';
+  return {
+    name,
+    eventSource: 'sts.amazonaws.com',
+    action: `sts:${name}`,
+    readOnly,
+    category: 'Management',
+    parse: (body) => readQueryInput(STS_MODEL, name, parseQueryParams(body)),
+    // A TokenCode is spent once verified, but is not kept in the record either.
+    requestParameters: (input) => {
+      if (!input) return null;
+      const { TokenCode: _code, ...kept } = input;
+      return Object.keys(kept).length > 0 ? kept : null;
+    },
+    async handle(input, call) {
+      if (!handler) throw new ServiceError('InvalidAction', `OpenTrail does not implement ${name} yet.`);
+      const output = await handler(input, call);
+      return {
+        responseElements: recordedAnswer(name, output),
+        answer: () => writeQueryResponse(STS_MODEL, name, output, call.requestId),
+      };
+    },
+  };
+}
+
+export function stsEndpoint(services: StsServices): Endpoint {
+  const handlers = handlersOf(services);
+  return {
+    matches: (method, path) => method === 'POST' && path === '/',
+    signingNames: ['sts'],
+    maxBodyBytes: MAX_STS_BODY_BYTES,
+    requestContentTypes: [QUERY_CONTENT_TYPE],
+    contentType: XML_CONTENT_TYPE,
+    errorBody: (error, requestId) =>
+      writeQueryError(STS_MODEL.xmlNamespace, queryErrorCode(error, undefined), error, requestId),
+    route(_request, body) {
+      let action: string | null;
+      try {
+        action = parseQueryParams(body).get('Action');
+      } catch {
+        throw new ServiceError('MalformedQueryString', 'The request body is not a valid form (UTF-8).');
+      }
+      if (action === null || STS_MODEL.operations[action] === undefined) {
+        throw new ServiceError(
+          'InvalidAction',
+          `Could not find operation ${action ?? '(no Action)'} for version ${STS_MODEL.apiVersion}`,
+        );
+      }
+      return stsOperation(action, handlers[action]);
+    },
+  };
+}

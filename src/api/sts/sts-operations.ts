@@ -1,0 +1,93 @@
+/**
+ * STS GetCallerIdentity and GetSessionToken (sts 2011-06-15), on the sessions of iam/sessions.ts
+ * and the MFA devices of iam/mfa-devices.ts. Inputs arrive as the query protocol decodes them
+ * (member names as the model spells them); outputs are the model's result members.
+ */
+import { ServiceError } from '../../errors.ts';
+import type { AuthenticatedCall, MfaDevices, SessionTokens } from '../../iam/index.ts';
+
+export interface StsServices {
+  sessions: SessionTokens;
+  mfaDevices: MfaDevices;
+}
+
+/** GetSessionToken: AWS's bounds and default for an IAM user's session (seconds). */
+export const SESSION_DURATION = { min: 900, max: 129_600, default: 43_200 };
+
+export function getCallerIdentity(caller: AuthenticatedCall): Record<string, unknown> {
+  return {
+    UserId: caller.principal.userId,
+    Account: caller.principal.accountId,
+    Arn: caller.principal.arn,
+  };
+}
+
+function accessDenied(message: string): ServiceError {
+  return new ServiceError('AccessDenied', message, { httpStatus: 403 });
+}
+
+function optionalString(input: Record<string, unknown>, name: string): string | undefined {
+  const value = input[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw new ServiceError('ValidationError', `${name} must be a string.`);
+  return value;
+}
+
+export async function getSessionToken(
+  input: Record<string, unknown>,
+  caller: AuthenticatedCall,
+  nowMs: number,
+  services: StsServices,
+): Promise<Record<string, unknown>> {
+  if (caller.principal.session) throw accessDenied('Cannot call GetSessionToken with session credentials');
+  // The query protocol may hand the integer over as its text.
+  const raw = input.DurationSeconds;
+  const durationText =
+    raw === undefined ? undefined : typeof raw === 'number' || typeof raw === 'string' ? String(raw) : '';
+  const durationS = durationText === undefined ? SESSION_DURATION.default : Number(durationText);
+  if (!Number.isInteger(durationS) || durationS < SESSION_DURATION.min || durationS > SESSION_DURATION.max) {
+    throw new ServiceError(
+      'ValidationError',
+      `1 validation error detected: Value '${durationText ?? ''}' at 'durationSeconds' failed to satisfy constraint: Member must have value ${durationS < SESSION_DURATION.min ? `greater than or equal to ${SESSION_DURATION.min}` : `less than or equal to ${SESSION_DURATION.max}`}`,
+    );
+  }
+  const serialNumber = optionalString(input, 'SerialNumber');
+  const tokenCode = optionalString(input, 'TokenCode');
+  let mfaAuthenticatedMs: number | undefined;
+  if (serialNumber !== undefined || tokenCode !== undefined) {
+    if (serialNumber === undefined || tokenCode === undefined) {
+      throw accessDenied(
+        'MultiFactorAuthentication failed, must provide both MFA serial number and one time pass code.',
+      );
+    }
+    if (!/^\d{6}$/.test(tokenCode)) {
+      throw new ServiceError(
+        'ValidationError',
+        `1 validation error detected: Value at 'tokenCode' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\d]*`,
+      );
+    }
+    const verified = await services.mfaDevices.verify({
+      accountId: caller.principal.accountId,
+      userName: caller.principal.userName,
+      serialNumber,
+      code: tokenCode,
+      nowMs,
+    });
+    if (!verified)
+      throw accessDenied('MultiFactorAuthentication failed with invalid MFA one time pass code. ');
+    mfaAuthenticatedMs = nowMs;
+  }
+  const credentials = services.sessions.issue(caller.principal, {
+    nowMs,
+    durationS,
+    ...(mfaAuthenticatedMs !== undefined ? { mfaAuthenticatedMs } : {}),
+  });
+  return {
+    Credentials: {
+      AccessKeyId: credentials.accessKeyId,
+      SecretAccessKey: credentials.secretAccessKey,
+      SessionToken: credentials.sessionToken,
+      Expiration: new Date(credentials.expiresMs),
+    },
+  };
+}
