@@ -118,7 +118,7 @@ describe('IAM through boto3 and the AWS CLI', () => {
         400,
         'The security token included in the request is invalid.',
       ],
-      iamInactive: ['InvalidClientTokenId', 400, 'The security token included in the request is invalid.'],
+      iamInactive: ['InvalidClientTokenId', 403, 'The security token included in the request is invalid.'],
       lastUsed: 'iam',
       noSuchUser: ['NoSuchEntity', 404, 'The user with name nobody cannot be found.'],
       exists: ['EntityAlreadyExists', 409, 'User with name BOTO-USER already exists.'],

@@ -99,10 +99,11 @@ export interface Endpoint {
   /** The Content-Type of answers and errors. */
   contentType: string;
   /**
-   * An error in the endpoint's protocol (the body's text); without it, AWS JSON: `__type` and
-   * `message`, with the code in X-Amzn-ErrorType as well.
+   * An error in the endpoint's protocol (the body's text, and its HTTP status when the protocol
+   * answers another than the error's own); without it, AWS JSON: `__type` and `message`, with the
+   * code in X-Amzn-ErrorType as well.
    */
-  errorBody?(error: ServiceError, requestId: string): string;
+  errorBody?(error: ServiceError, requestId: string): string | { status: number; body: string };
   /**
    * The operation the request calls, or a ServiceError (thrown) when it names none; such a
    * request is answered but not audited, as nothing says which operation was meant. `body` is the

@@ -134,14 +134,16 @@ export function sendError(
   error: ServiceError,
   requestId: string,
   contentType: string,
-  errorBody?: (error: ServiceError, requestId: string) => string,
+  errorBody?: (error: ServiceError, requestId: string) => string | { status: number; body: string },
 ): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
   res.setHeader('x-amzn-errortype', error.code);
-  if (errorBody) sendText(res, error.httpStatus, errorBody(error, requestId), requestId, contentType);
+  const written = errorBody?.(error, requestId);
+  if (typeof written === 'string') sendText(res, error.httpStatus, written, requestId, contentType);
+  else if (written) sendText(res, written.status, written.body, requestId, contentType);
   else
     sendJson(res, error.httpStatus, { __type: error.code, message: error.message }, requestId, contentType);
 }

@@ -328,3 +328,27 @@ export function writeQueryError(
     },
   });
 }
+
+/**
+ * The HTTP status of a query-protocol error: the authentication and authorization failures are
+ * 403 on AWS's query services (the AWS "Common Errors" reference), where the JSON protocols use 400.
+ */
+const QUERY_STATUSES: Partial<Record<string, number>> = {
+  AccessDenied: 403,
+  InvalidClientTokenId: 403,
+  MissingAuthenticationToken: 403,
+  SignatureDoesNotMatch: 403,
+};
+
+/** A query protocol error answer: its body and HTTP status. */
+export function queryErrorAnswer(
+  namespace: string,
+  code: string,
+  error: ServiceError,
+  requestId: string,
+): { status: number; body: string } {
+  return {
+    status: QUERY_STATUSES[code] ?? error.httpStatus,
+    body: writeQueryError(namespace, code, error, requestId),
+  };
+}

@@ -14,7 +14,7 @@ import {
   parseQueryParams,
   queryErrorCode,
   readQueryInput,
-  writeQueryError,
+  queryErrorAnswer,
   writeQueryResponse,
 } from '../query-protocol.ts';
 import * as identities from './identities.ts';
@@ -151,7 +151,7 @@ export function iamEndpoint(services: IamServices, extraHandlers: Record<string,
     requestContentTypes: [QUERY_CONTENT_TYPE],
     contentType: XML_CONTENT_TYPE,
     errorBody: (error, requestId) =>
-      writeQueryError(
+      queryErrorAnswer(
         IAM_MODEL.xmlNamespace,
         queryErrorCode(error, iamWireCode(error.code)),
         error,

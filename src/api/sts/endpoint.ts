@@ -12,7 +12,7 @@ import {
   parseQueryParams,
   queryErrorCode,
   readQueryInput,
-  writeQueryError,
+  queryErrorAnswer,
   writeQueryResponse,
 } from '../query-protocol.ts';
 import { STS_MODEL } from './sts-model.ts';
@@ -87,7 +87,7 @@ export function stsEndpoint(services: StsServices): Endpoint {
     requestContentTypes: [QUERY_CONTENT_TYPE],
     contentType: XML_CONTENT_TYPE,
     errorBody: (error, requestId) =>
-      writeQueryError(STS_MODEL.xmlNamespace, queryErrorCode(error, undefined), error, requestId),
+      queryErrorAnswer(STS_MODEL.xmlNamespace, queryErrorCode(error, undefined), error, requestId),
     route(_request, body) {
       let action: string | null;
       try {
