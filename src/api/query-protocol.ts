@@ -352,3 +352,23 @@ export function queryErrorAnswer(
     body: writeQueryError(namespace, code, error, requestId),
   };
 }
+
+/**
+ * The operation a query request names in its `Action` parameter; MalformedQueryString for a body
+ * that is not a form, InvalidAction for an action the model does not have.
+ */
+export function queryAction(model: ServiceModel, body: Buffer): string {
+  let action: string | null;
+  try {
+    action = parseQueryParams(body).get('Action');
+  } catch {
+    throw new ServiceError('MalformedQueryString', 'The request body is not a valid form (UTF-8).');
+  }
+  if (action === null || model.operations[action] === undefined) {
+    throw new ServiceError(
+      'InvalidAction',
+      `Could not find operation ${action ?? '(no Action)'} for version ${model.apiVersion}`,
+    );
+  }
+  return action;
+}

@@ -12,6 +12,7 @@ import {
   QUERY_CONTENT_TYPE,
   XML_CONTENT_TYPE,
   parseQueryParams,
+  queryAction,
   queryErrorCode,
   readQueryInput,
   queryErrorAnswer,
@@ -158,18 +159,7 @@ export function iamEndpoint(services: IamServices, extraHandlers: Record<string,
         requestId,
       ),
     route(_request, body) {
-      let action: string | null;
-      try {
-        action = parseQueryParams(body).get('Action');
-      } catch {
-        throw new ServiceError('MalformedQueryString', 'The request body is not a valid form (UTF-8).');
-      }
-      if (action === null || IAM_MODEL.operations[action] === undefined) {
-        throw new ServiceError(
-          'InvalidAction',
-          `Could not find operation ${action ?? '(no Action)'} for version ${IAM_MODEL.apiVersion}`,
-        );
-      }
+      const action = queryAction(IAM_MODEL, body);
       return iamOperation(action, handlers[action], services);
     },
   };

@@ -10,6 +10,7 @@ import {
   QUERY_CONTENT_TYPE,
   XML_CONTENT_TYPE,
   parseQueryParams,
+  queryAction,
   queryErrorCode,
   readQueryInput,
   queryErrorAnswer,
@@ -89,18 +90,7 @@ export function stsEndpoint(services: StsServices): Endpoint {
     errorBody: (error, requestId) =>
       queryErrorAnswer(STS_MODEL.xmlNamespace, queryErrorCode(error, undefined), error, requestId),
     route(_request, body) {
-      let action: string | null;
-      try {
-        action = parseQueryParams(body).get('Action');
-      } catch {
-        throw new ServiceError('MalformedQueryString', 'The request body is not a valid form (UTF-8).');
-      }
-      if (action === null || STS_MODEL.operations[action] === undefined) {
-        throw new ServiceError(
-          'InvalidAction',
-          `Could not find operation ${action ?? '(no Action)'} for version ${STS_MODEL.apiVersion}`,
-        );
-      }
+      const action = queryAction(STS_MODEL, body);
       return stsOperation(action, handlers[action]);
     },
   };
