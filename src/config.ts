@@ -60,6 +60,11 @@ export interface Config {
    * get search wherever read is granted. Everything else in the data directory is 0600/0700.
    */
   bucketFileMode: number;
+  /**
+   * `--require-mfa-for-destruction` (default on; `--no-require-mfa-for-destruction` turns it off):
+   * calls that stop or weaken audit logging need an MFA-authenticated session, whoever calls.
+   */
+  requireMfaForDestruction: boolean;
 }
 
 export const DEFAULT_PORT = 4599;
@@ -108,6 +113,7 @@ export function validateConfig(input: Partial<Config>): Config {
     maxConnections: input.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
     maxInflightBodyMiB: input.maxInflightBodyMiB ?? DEFAULT_MAX_INFLIGHT_BODY_MIB,
     bucketFileMode: input.bucketFileMode ?? DEFAULT_BUCKET_FILE_MODE,
+    requireMfaForDestruction: input.requireMfaForDestruction ?? true,
     ...(input.accountId !== undefined ? { accountId: input.accountId } : {}),
     ...(input.metricsAddress !== undefined ? { metricsAddress: input.metricsAddress } : {}),
   };

@@ -7,6 +7,7 @@ import {
   CLOUDTRAIL_ERROR_CODES,
   COMMON_ERROR_CODES,
   IAM_ERROR_CODES,
+  ORGANIZATIONS_ERROR_CODES,
   QUERY_COMMON_ERROR_CODES,
 } from './error-codes.ts';
 
@@ -36,6 +37,10 @@ describe('error codes', () => {
     assert.deepEqual([...IAM_ERROR_CODES].sort(), MODELS.iam?.errorShapes);
   });
 
+  it('the Organizations codes are exactly the error shapes of the organizations 2016-11-28 model', () => {
+    assert.deepEqual([...ORGANIZATIONS_ERROR_CODES].sort(), MODELS.organizations?.errorShapes);
+  });
+
   it('every code a ServiceError is raised with in src/ is a model error shape or a common AWS error', () => {
     const known = new Set<string>([
       ...COMMON_ERROR_CODES,
@@ -43,6 +48,7 @@ describe('error codes', () => {
       ...CLOUDTRAIL_DATA_ERROR_CODES,
       ...QUERY_COMMON_ERROR_CODES,
       ...IAM_ERROR_CODES,
+      ...ORGANIZATIONS_ERROR_CODES,
     ]);
     const used = new Map<string, string>();
     for (const file of sourceFiles(new URL('.', import.meta.url).pathname)) {

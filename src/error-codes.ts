@@ -2,7 +2,8 @@
  * The error codes OpenTrail answers with, per service: a ServiceError's code is one of them, so the
  * compiler refuses a code no AWS client knows. The CloudTrail and cloudtrail-data lists are the
  * error shapes of their botocore service models (cloudtrail 2013-11-01, cloudtrail-data
- * 2021-08-11, iam 2010-05-08); the common list is what AWS's JSON and REST-JSON protocols answer
+ * 2021-08-11, iam 2010-05-08, organizations 2016-11-28); the common list is what AWS's JSON and
+ * REST-JSON protocols answer
  * for any service (signing, serialization, throttling, unknown operations: the AWS "Common Errors" reference and
  * the Smithy awsJson1_1 protocol). error-codes.test.ts checks the lists against the models.
  */
@@ -177,10 +178,70 @@ export const IAM_ERROR_CODES = [
   'UnrecognizedPublicKeyEncodingException',
 ] as const;
 
+/** The organizations 2016-11-28 model's error shapes (AWS JSON 1.1). */
+export const ORGANIZATIONS_ERROR_CODES = [
+  'AWSOrganizationsNotInUseException',
+  'AccessDeniedException',
+  'AccessDeniedForDependencyException',
+  'AccountAlreadyClosedException',
+  'AccountAlreadyRegisteredException',
+  'AccountNotFoundException',
+  'AccountNotRegisteredException',
+  'AccountOwnerNotVerifiedException',
+  'AlreadyInOrganizationException',
+  'ChildNotFoundException',
+  'ConcurrentModificationException',
+  'ConflictException',
+  'ConstraintViolationException',
+  'CreateAccountStatusNotFoundException',
+  'DestinationParentNotFoundException',
+  'DuplicateAccountException',
+  'DuplicateHandshakeException',
+  'DuplicateOrganizationalUnitException',
+  'DuplicatePolicyAttachmentException',
+  'DuplicatePolicyException',
+  'EffectivePolicyNotFoundException',
+  'FinalizingOrganizationException',
+  'HandshakeAlreadyInStateException',
+  'HandshakeConstraintViolationException',
+  'HandshakeNotFoundException',
+  'InvalidHandshakeTransitionException',
+  'InvalidInputException',
+  'InvalidResponsibilityTransferTransitionException',
+  'MalformedPolicyDocumentException',
+  'MasterCannotLeaveOrganizationException',
+  'OrganizationNotEmptyException',
+  'OrganizationalUnitNotEmptyException',
+  'OrganizationalUnitNotFoundException',
+  'ParentNotFoundException',
+  'PolicyChangesInProgressException',
+  'PolicyInUseException',
+  'PolicyNotAttachedException',
+  'PolicyNotFoundException',
+  'PolicyTypeAlreadyEnabledException',
+  'PolicyTypeNotAvailableForOrganizationException',
+  'PolicyTypeNotEnabledException',
+  'ResourcePolicyNotFoundException',
+  'ResponsibilityTransferAlreadyInStatusException',
+  'ResponsibilityTransferNotFoundException',
+  'RootNotFoundException',
+  'ServiceException',
+  'SourceParentNotFoundException',
+  'TargetNotFoundException',
+  'TooManyRequestsException',
+  'UnsupportedAPIEndpointException',
+] as const;
+
 export type CommonErrorCode = (typeof COMMON_ERROR_CODES)[number];
 export type CloudTrailErrorCode = (typeof CLOUDTRAIL_ERROR_CODES)[number];
 export type CloudTrailDataErrorCode = (typeof CLOUDTRAIL_DATA_ERROR_CODES)[number];
 export type QueryCommonErrorCode = (typeof QUERY_COMMON_ERROR_CODES)[number];
 export type IamErrorCode = (typeof IAM_ERROR_CODES)[number];
+export type OrganizationsErrorCode = (typeof ORGANIZATIONS_ERROR_CODES)[number];
 export type ErrorCode =
-  CommonErrorCode | CloudTrailErrorCode | CloudTrailDataErrorCode | QueryCommonErrorCode | IamErrorCode;
+  | CommonErrorCode
+  | CloudTrailErrorCode
+  | CloudTrailDataErrorCode
+  | QueryCommonErrorCode
+  | IamErrorCode
+  | OrganizationsErrorCode;

@@ -10,6 +10,7 @@ import {
   createApiServer,
   iamEndpoint,
   mfaHandlers,
+  organizationsEndpoint,
   recordsEndpoint,
   stsEndpoint,
   type LakeContext,
@@ -28,8 +29,11 @@ import {
   IamService,
   MfaDevices,
   SessionTokens,
-  allowAuthenticated,
+  ServiceControlPolicies,
+  IamCallerPolicies,
+  PolicyAuthorizer,
   bootstrapIdentity,
+  ensureAdminAccess,
   checkPolicyGrammar,
   writeCliConfig,
 } from './iam/index.ts';
@@ -49,6 +53,7 @@ import {
   DuckDbLakeQueryEngine,
   DuckDbLakeStore,
   DuckDbMfaDeviceStore,
+  DuckDbScpStore,
   DuckDbSigningKeyStore,
   DuckDbTrailStore,
 } from './duckdb/index.ts';
@@ -229,12 +234,27 @@ export async function startServer(
   const sessions = new SessionTokens(keys);
   const authenticator = new Authenticator(identity.keys, sessions);
   const mfaDevices = await MfaDevices.open(await DuckDbMfaDeviceStore.open(db, keys));
+  // Service control policies of the organizations `opentrail orgs` manages.
+  const scps = await ServiceControlPolicies.open(await DuckDbScpStore.open(db), organizations);
   // IAM's users, groups, roles and policies; key changes reach the authenticator at once.
   const iam = await IamService.open({
     store: identityStore,
     registry: authenticator,
     awsPolicies: AWS_MANAGED_POLICY_ENTITIES,
     checkDocument: checkPolicyGrammar,
+  });
+  // Every call is decided by the caller's IAM policies; the bootstrap admin holds
+  // AdministratorAccess (given again to an admin of an older data directory that has none).
+  for (const accountId of await identityStore.listAccounts()) {
+    if (await ensureAdminAccess(iam, { accountId, region: config.region, nowMs: Date.now() })) {
+      logger.info({ accountId, user: 'admin' }, 'attached AdministratorAccess to the admin user');
+    }
+  }
+  const authorizer = new PolicyAuthorizer({
+    policies: new IamCallerPolicies(iam),
+    requireMfaForDestruction: config.requireMfaForDestruction,
+    serviceControlPolicies: (accountId) => scps.scpLevelsFor(accountId),
+    now,
   });
   const lake: LakeContext = {
     registry: lakeRegistry,
@@ -275,6 +295,7 @@ export async function startServer(
       cloudTrailDataEndpoint(lake),
       iamEndpoint({ iam, lastUse: (id) => authenticator.lastUse(id) }, mfaHandlers(mfaDevices)),
       stsEndpoint({ sessions, mfaDevices }),
+      organizationsEndpoint(scps),
       recordsEndpoint({
         parsers,
         historyRetentionDays: config.historyRetentionDays,
@@ -286,7 +307,7 @@ export async function startServer(
       }),
     ],
     authenticator,
-    authorizer: allowAuthenticated,
+    authorizer,
     committer,
     logger,
     now,

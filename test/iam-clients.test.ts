@@ -52,6 +52,8 @@ details = iam.get_account_authorization_details()
 out['detailPolicies'] = sorted(p['PolicyName'] for p in details['Policies'])
 out['detailDocument'] = [p for p in details['UserDetailList'] if p['UserName'] == 'boto-user'][0]['GroupList']
 
+# With policies enforced, the new key may read IAM and CloudTrail as ReadOnlyAccess allows.
+iam.attach_user_policy(UserName='boto-user', PolicyArn='arn:aws:iam::aws:policy/ReadOnlyAccess')
 key = iam.create_access_key(UserName='boto-user')['AccessKey']
 session = boto3.session.Session(aws_access_key_id=key['AccessKeyId'], aws_secret_access_key=key['SecretAccessKey'], region_name='eu-west-1')
 trail = session.client('cloudtrail', endpoint_url=url)
@@ -109,7 +111,7 @@ describe('IAM through boto3 and the AWS CLI', () => {
       inline: { Version: '2012-10-17', Statement: [readOnly] },
       created: out.created,
       users: ['admin', 'boto-user'],
-      detailPolicies: ['AWSCloudTrail_ReadOnlyAccess', 'boto-policy'],
+      detailPolicies: ['AWSCloudTrail_ReadOnlyAccess', 'AdministratorAccess', 'boto-policy'],
       detailDocument: ['boto-group'],
       trailsWithNewKey: [],
       callerWithNewKey: 'boto-user',

@@ -220,6 +220,13 @@ describe('IAM through the AWS SDK v3', () => {
 
   it('signs with a key made through IAM at once, refuses it once Inactive and accepts it again once Active', async () => {
     await iam.send(new CreateUserCommand({ UserName: 'keyuser' }));
+    // With policies enforced, the key may read IAM and CloudTrail as ReadOnlyAccess allows.
+    await iam.send(
+      new AttachUserPolicyCommand({
+        UserName: 'keyuser',
+        PolicyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess',
+      }),
+    );
     const { AccessKey } = await iam.send(new CreateAccessKeyCommand({ UserName: 'keyuser' }));
     assert.ok(AccessKey?.AccessKeyId && AccessKey.SecretAccessKey);
     assert.equal(AccessKey.Status, 'Active');
@@ -436,7 +443,8 @@ describe('IAM through the AWS SDK v3', () => {
     const attachedOnly = await iam.send(new ListPoliciesCommand({ OnlyAttached: true, Scope: 'AWS' }));
     assert.deepEqual(
       attachedOnly.Policies?.map((p) => p.PolicyName),
-      ['AWSCloudTrail_ReadOnlyAccess'],
+      // The bootstrap admin's AdministratorAccess, keyuser's ReadOnlyAccess (an earlier test), this one.
+      ['AdministratorAccess', 'AWSCloudTrail_ReadOnlyAccess', 'ReadOnlyAccess'],
     );
     const aws = await iam.send(new ListPoliciesCommand({ Scope: 'AWS' }));
     for (const name of [

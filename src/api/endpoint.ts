@@ -6,7 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { ServiceError } from '../errors.ts';
 import type { EventCategory } from '../events/index.ts';
-import type { AuthenticatedCall } from '../iam/index.ts';
+import type { AuthenticatedCall, AuthorizationTarget, RequestContextValues } from '../iam/index.ts';
 import type { AppendOutcome, NewEvent } from '../store/index.ts';
 
 /** The parts of a request an operation reads besides its body. */
@@ -25,6 +25,8 @@ export interface CallContext {
   requestId: string;
   /** When the call was received (after authentication); the audit record's eventTime. */
   nowMs: number;
+  /** The caller's IP address (the audit record's sourceIPAddress, aws:SourceIp). */
+  sourceIp?: string;
   /**
    * Runs `fn` with the sequence number of this call's own audit record once it is durable
    * (StopLogging delivers up to and including its own event).
@@ -52,6 +54,17 @@ export interface AuditResource {
   type: string;
 }
 
+/**
+ * What a call is authorized on, read from its parsed input: the resources (ARNs per the Service
+ * Authorization Reference) and dependent actions, the tags it adds, and whether it stops or
+ * weakens audit logging (then `--require-mfa-for-destruction` asks for an MFA session).
+ */
+export interface OperationAuthorization {
+  targets?: readonly AuthorizationTarget[];
+  requestTags?: RequestContextValues['requestTags'];
+  destructive?: boolean;
+}
+
 /** One operation of one service, as its audit record names it. */
 export interface Operation<Input = unknown> {
   /** The audit record's eventName (the AWS operation name). */
@@ -67,6 +80,12 @@ export interface Operation<Input = unknown> {
    * credential scope: global services (IAM, STS's global endpoint) record in us-east-1, as AWS.
    */
   auditRegion?: string;
+  /**
+   * The resources the call acts on, from its parsed input; with it the pipeline authorizes after
+   * parse, without it `action` on `*` before parse (so an unauthorized caller's body is never
+   * parsed). May throw ServiceError for input that names no valid resource.
+   */
+  authorization?(input: Input, call: CallContext): OperationAuthorization | Promise<OperationAuthorization>;
   /** Reads the body (attacker-controlled bytes); throws ServiceError for malformed input. */
   parse(body: Buffer, call: CallContext): Input | Promise<Input>;
   /** The audit record's requestParameters; `input` is undefined when parse failed. */

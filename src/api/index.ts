@@ -14,3 +14,4 @@ export { iamEndpoint, IAM_SERVED_OPERATIONS, MAX_IAM_BODY_BYTES } from './iam/en
 export type { IamHandler, IamServices } from './iam/operation.ts';
 export { mfaHandlers } from './iam/mfa.ts';
 export { stsEndpoint, MAX_STS_BODY_BYTES } from './sts/endpoint.ts';
+export { organizationsEndpoint, MAX_ORGANIZATIONS_BODY_BYTES } from './organizations/endpoint.ts';

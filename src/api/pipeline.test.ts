@@ -122,7 +122,8 @@ describe('the API pipeline', () => {
     );
     const record = (await records()).at(-1);
     assert.equal(record?.eventName, 'Denied');
-    assert.equal(record?.errorCode, 'AccessDeniedException');
+    // CloudTrail records denials as AccessDenied (what the CIS "unauthorized API calls" filter matches).
+    assert.equal(record?.errorCode, 'AccessDenied');
   });
 
   it('answers a bug InternalFailure (HTTP 500), records it, and keeps serving', async () => {

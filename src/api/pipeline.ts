@@ -19,8 +19,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Logger } from 'pino';
 import { ServiceError, isServiceError } from '../errors.ts';
 import {
-  accessDeniedMessage,
+  denialMessage,
   type AuthenticatedCall,
+  type AuthorizationRequest,
   type Authenticator,
   type Authorizer,
   type PendingAuthentication,
@@ -28,7 +29,15 @@ import {
 } from '../iam/index.ts';
 import { apiCallEvent, auditField, type GroupCommitter } from '../ingest/index.ts';
 import { CLIENT_CLOSED_REQUEST, NO_OPERATION, type ApiMetrics } from '../metrics/index.ts';
-import type { AuditResource, CallContext, Endpoint, Handled, Operation, RequestView } from './endpoint.ts';
+import type {
+  AuditResource,
+  CallContext,
+  Endpoint,
+  Handled,
+  Operation,
+  OperationAuthorization,
+  RequestView,
+} from './endpoint.ts';
 import {
   BodyBudget,
   BodyBudgetSpent,
@@ -212,9 +221,10 @@ async function handle(
     request,
     requestId,
     nowMs: deps.now(),
+    sourceIp: sourceIp(req),
     onRecorded: (fn) => afterRecorded.push(fn),
   };
-  const { requestParameters, resources, handled, failure } = await runOperation(
+  const { requestParameters, resources, handled, failure, recordedCode } = await runOperation(
     operation,
     endpoint,
     read.body,
@@ -235,7 +245,7 @@ async function handle(
       requestParameters,
       ...(resources ? { resources } : {}),
       responseElements: failure ? null : boundedField(() => handled?.responseElements ?? null),
-      ...(failure ? { errorCode: failure.code, errorMessage: failure.message } : {}),
+      ...(failure ? { errorCode: recordedCode ?? failure.code, errorMessage: failure.message } : {}),
       sourceIPAddress: sourceIp(req),
       userAgent: req.headers['user-agent'] ?? '',
       requestId,
@@ -348,23 +358,40 @@ async function runOperation(
   resources?: AuditResource[];
   handled?: Handled;
   failure?: ServiceError;
+  /** The audit record's errorCode when it is not the failure's code (a denial: AccessDenied). */
+  recordedCode?: string;
 }> {
   let input: unknown;
   let requestParameters: Record<string, unknown> | null = null;
   let resources: AuditResource[] | undefined;
+  let denial: ServiceError | undefined;
   const named = (): { resources?: AuditResource[] } => (resources ? { resources } : {});
-  try {
-    const authorization = {
+  // Operations that name their resources are authorized on them once the input is parsed; the
+  // others before their body is parsed.
+  const authorize = (on: OperationAuthorization | undefined): void => {
+    const request: AuthorizationRequest = {
       principal: call.caller.principal,
       action: operation.action,
       region: call.caller.region,
+      context: {
+        secureTransport: false,
+        ...(call.sourceIp !== undefined ? { sourceIp: call.sourceIp } : {}),
+        ...(on?.requestTags ? { requestTags: on.requestTags } : {}),
+      },
+      ...(on?.targets ? { targets: on.targets } : {}),
+      ...(on?.destructive ? { destructive: true } : {}),
     };
-    const decision = deps.authorizer.authorize(authorization);
+    const decision = deps.authorizer.authorize(request);
     if (decision.effect === 'Deny') {
-      throw new ServiceError('AccessDeniedException', accessDeniedMessage(authorization, decision.reason));
+      denial = new ServiceError('AccessDeniedException', denialMessage(request, decision));
+      throw denial;
     }
+  };
+  try {
+    if (!operation.authorization) authorize(undefined);
     checkContentType(endpoint, call, body);
     input = await operation.parse(body, call);
+    if (operation.authorization) authorize(await operation.authorization(input, call));
     requestParameters = auditField(operation.requestParameters(input, call));
     resources = operation.resources?.(input, call);
     if (!operation.readOnly && !deps.committer.writable) {
@@ -379,7 +406,15 @@ async function runOperation(
     } catch {
       resources = undefined;
     }
-    return { requestParameters, ...named(), failure: toServiceError(error, deps.logger, operation.name) };
+    // CloudTrail records a denied call with errorCode AccessDenied, whatever the protocol answers
+    // (AccessDeniedException in the JSON protocols), as the CIS "unauthorized API calls" filters expect.
+    const recorded = denial !== undefined && error === denial ? { recordedCode: 'AccessDenied' } : {};
+    return {
+      requestParameters,
+      ...named(),
+      failure: toServiceError(error, deps.logger, operation.name),
+      ...recorded,
+    };
   }
   try {
     return { requestParameters, ...named(), handled: await operation.handle(input, call) };

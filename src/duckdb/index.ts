@@ -9,3 +9,4 @@ export { DuckDbIdentityStore } from './duckdb-identity-store.ts';
 export { DuckDbLakeStore } from './duckdb-lake-store.ts';
 export { DuckDbLakeQueryEngine } from './duckdb-lake-query-engine.ts';
 export { DuckDbMfaDeviceStore } from './duckdb-mfa-device-store.ts';
+export { DuckDbScpStore } from './duckdb-scp-store.ts';

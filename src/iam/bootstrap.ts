@@ -1,5 +1,7 @@
 import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { partitionOf } from '../events/index.ts';
+import type { IamService } from './iam-service.ts';
 import type { IdentityStore } from './identity-store.ts';
 import {
   newAccessKeyId,
@@ -11,6 +13,32 @@ import {
 
 export const ADMIN_USER = 'admin';
 export const CREDENTIALS_PROFILE = 'opentrail';
+export const ADMIN_POLICY_NAME = 'AdministratorAccess';
+
+/**
+ * Gives an account's `admin` user AdministratorAccess when it has no permissions at all (no
+ * attached or inline policy, no group): at first start, and at the start of a data directory made
+ * before policies were enforced, so its key keeps working. An admin whose permissions someone
+ * changed is left as it is. Returns whether it attached the policy.
+ */
+export async function ensureAdminAccess(
+  iam: IamService,
+  options: { accountId: string; region: string; nowMs: number },
+): Promise<boolean> {
+  const partition = partitionOf(options.region);
+  const call = { accountId: options.accountId, partition, nowMs: options.nowMs, callerUserName: ADMIN_USER };
+  let admin;
+  try {
+    admin = iam.user(call, ADMIN_USER);
+  } catch {
+    return false;
+  }
+  if (admin.attachedPolicies.length > 0 || admin.inlinePolicies.length > 0 || admin.groups.length > 0) {
+    return false;
+  }
+  await iam.attachPolicy(call, 'user', ADMIN_USER, `arn:${partition}:iam::aws:policy/${ADMIN_POLICY_NAME}`);
+  return true;
+}
 
 export interface BootstrapResult {
   accountId: string;

@@ -8,6 +8,7 @@ export {
 } from './authenticator.ts';
 export {
   bootstrapIdentity,
+  ensureAdminAccess,
   writeCliConfig,
   ADMIN_USER,
   CREDENTIALS_PROFILE,
@@ -31,6 +32,13 @@ export {
 export { AWS_MANAGED_POLICY_ENTITIES, checkPolicyGrammar } from './aws-managed-policies.ts';
 export * from './authorizer.ts';
 export {
+  IamCallerPolicies,
+  PolicyAuthorizer,
+  type CallerPolicies,
+  type CallerPolicySource,
+  type PolicyAuthorizerOptions,
+} from './policy-authorizer.ts';
+export {
   SessionTokens,
   newSessionAccessKeyId,
   sessionPrincipal,
@@ -44,3 +52,18 @@ export {
   type MfaDeviceStore,
   type VirtualMfaDevice,
 } from './mfa-devices.ts';
+export {
+  FULL_AWS_ACCESS_ARN,
+  FULL_AWS_ACCESS_ID,
+  MAX_SCP_CHARACTERS,
+  MemoryScpStore,
+  SERVICE_CONTROL_POLICY,
+  ServiceControlPolicies,
+  type OrganizationScps,
+  type OrganizationSummary,
+  type PolicySummary,
+  type PolicyTargetSummary,
+  type RootSummary,
+  type ScpStore,
+  type ServiceControlPolicy,
+} from './service-control-policies.ts';

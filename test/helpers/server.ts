@@ -41,10 +41,19 @@ export function awsEnvFor(server: { credentialsPath: string }, region = 'us-east
   };
 }
 
-/** Starts the server in this process on port 0. */
+/**
+ * Starts the server in this process on port 0. Tests call with the bootstrap admin's long-term key,
+ * so MFA before destruction is off unless a test turns it on (`requireMfaForDestruction: true`).
+ */
 export async function startTestServer(overrides: Partial<Config> = {}): Promise<TestServer> {
   const dataDir = overrides.dataDir ?? (await makeTempDir());
-  const config = validateConfig({ port: 0, logLevel: 'silent', ...overrides, dataDir });
+  const config = validateConfig({
+    port: 0,
+    logLevel: 'silent',
+    requireMfaForDestruction: false,
+    ...overrides,
+    dataDir,
+  });
   const server = await startServer(config, pino({ level: 'silent' }));
   return {
     ...server,

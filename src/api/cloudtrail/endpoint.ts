@@ -7,6 +7,7 @@
 import { ServiceError } from '../../errors.ts';
 import { parseJsonObjectBody } from '../../input.ts';
 import type { CallContext, Endpoint, Operation } from '../endpoint.ts';
+import { cloudTrailAuthorization } from './authorization.ts';
 import { createChannel, deleteChannel, getChannel, listChannels, updateChannel } from './channels.ts';
 import {
   createEventDataStore,
@@ -107,6 +108,7 @@ function cloudTrailOperation(
     readOnly,
     category: 'Management',
     parse: (body) => parseJsonObjectBody(body),
+    authorization: (input, call) => cloudTrailAuthorization(name, input, services, call),
     // The pipeline writes them in lower camel case, bounded (auditField).
     requestParameters: (input) => (input && Object.keys(input).length > 0 ? input : null),
     async handle(input, call: CallContext) {

@@ -40,6 +40,7 @@ type ServeOptions = Pick<
   | 'queryAccountShare'
   | 'maxConcurrentQueries'
   | 'maxConnections'
+  | 'requireMfaForDestruction'
 > & {
   deliveryInterval: number;
   digestInterval: number;
@@ -162,6 +163,15 @@ export function registerServe(program: Command): void {
       'deliver notifications for SNS topic NAME to an HTTP(S) endpoint (repeatable)',
       (value: string, previous: string[]) => [...previous, value],
       [] as string[],
+    )
+    .option(
+      '--require-mfa-for-destruction',
+      'refuse StopLogging, DeleteTrail, weakening UpdateTrail/UpdateEventDataStore, DeleteEventDataStore, StopEventDataStoreIngestion and DeleteChannel without an MFA session (aws sts get-session-token --serial-number … --token-code …)',
+      true,
+    )
+    .option(
+      '--no-require-mfa-for-destruction',
+      'allow those calls with long-term keys and sessions without MFA (an explicit choice)',
     )
     .option(
       '--metrics-address <host:port>',
