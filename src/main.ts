@@ -10,6 +10,7 @@ import {
   createApiServer,
   iamEndpoint,
   mfaHandlers,
+  simulateHandlers,
   organizationsEndpoint,
   recordsEndpoint,
   stsEndpoint,
@@ -250,8 +251,9 @@ export async function startServer(
       logger.info({ accountId, user: 'admin' }, 'attached AdministratorAccess to the admin user');
     }
   }
+  const callerPolicies = new IamCallerPolicies(iam);
   const authorizer = new PolicyAuthorizer({
-    policies: new IamCallerPolicies(iam),
+    policies: callerPolicies,
     requireMfaForDestruction: config.requireMfaForDestruction,
     serviceControlPolicies: (accountId) => scps.scpLevelsFor(accountId),
     now,
@@ -293,8 +295,17 @@ export async function startServer(
         lake,
       }),
       cloudTrailDataEndpoint(lake),
-      iamEndpoint({ iam, lastUse: (id) => authenticator.lastUse(id) }, mfaHandlers(mfaDevices)),
-      stsEndpoint({ sessions, mfaDevices }),
+      iamEndpoint(
+        { iam, lastUse: (id) => authenticator.lastUse(id) },
+        {
+          ...mfaHandlers(mfaDevices),
+          ...simulateHandlers({
+            callerPolicies,
+            serviceControlPolicies: (accountId) => scps.scpLevelsFor(accountId),
+          }),
+        },
+      ),
+      stsEndpoint({ sessions, mfaDevices, iam }),
       organizationsEndpoint(scps),
       recordsEndpoint({
         parsers,

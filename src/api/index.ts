@@ -13,5 +13,6 @@ export { NextTokenCodec } from './next-token.ts';
 export { iamEndpoint, IAM_SERVED_OPERATIONS, MAX_IAM_BODY_BYTES } from './iam/endpoint.ts';
 export type { IamHandler, IamServices } from './iam/operation.ts';
 export { mfaHandlers } from './iam/mfa.ts';
+export { simulateHandlers } from './iam/simulate.ts';
 export { stsEndpoint, MAX_STS_BODY_BYTES } from './sts/endpoint.ts';
 export { organizationsEndpoint, MAX_ORGANIZATIONS_BODY_BYTES } from './organizations/endpoint.ts';

@@ -5,6 +5,7 @@
  * boundaries, MFA conditions) and OpenTrail's MFA-before-destruction rule; `allowAuthenticated`
  * allows every authenticated caller (for tests and benchmarks).
  */
+import type { CompiledPolicy, ContextInput } from './policy/index.ts';
 import type { Principal } from './principal.ts';
 
 /** One resource a call acts on, under the action that must be allowed on it. */
@@ -15,6 +16,14 @@ export interface AuthorizationTarget {
   resource: string;
   /** The account that owns the resource; the caller's when absent. Cross-account needs both sides. */
   resourceAccount?: string;
+  /**
+   * The resource's own policy: a role's trust policy for sts:AssumeRole (`trust`, which must allow
+   * even within the account). A `trust` target without one (no such role) is denied.
+   */
+  resourcePolicy?: CompiledPolicy;
+  resourcePolicyType?: 'resource' | 'trust';
+  /** Condition keys this target's request sets (sts:ExternalId, sts:RoleSessionName, …). */
+  context?: ContextInput;
 }
 
 /** What the request itself says, for the global condition keys. */

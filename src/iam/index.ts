@@ -42,6 +42,7 @@ export {
   SessionTokens,
   newSessionAccessKeyId,
   sessionPrincipal,
+  type RoleSessionOptions,
   type SessionClaims,
   type SessionCredentials,
 } from './sessions.ts';

@@ -1,7 +1,8 @@
 /**
  * Authorization by AWS's policy evaluation: for the caller, the action and each resource it acts
  * on, gather the caller's policies from IAM (an IAM user's inline and attached managed policies
- * plus those of its groups, and its permissions boundary; a role session's role likewise), build
+ * plus those of its groups, and its permissions boundary; a role session's role likewise, with
+ * the session's tags over the role's and its session policies), build
  * the request context with the global condition keys that apply ("AWS global condition context
  * keys": aws:MultiFactorAuthPresent and aws:MultiFactorAuthAge for temporary credentials,
  * aws:SourceIp, aws:SecureTransport, aws:RequestedRegion, aws:CurrentTime, aws:EpochTime, the
@@ -21,6 +22,7 @@
 import {
   accessDeniedMessage as policyAccessDenied,
   compiledAwsManagedPolicy,
+  compilePolicy,
   evaluatePolicies,
   parsePolicy,
   type CompiledPolicy,
@@ -44,6 +46,8 @@ export interface CallerPolicies {
   principal: RequestPrincipal;
   identityPolicies: readonly CompiledPolicy[];
   permissionsBoundary?: CompiledPolicy;
+  /** A role session's session policies (AssumeRole Policy and PolicyArns). */
+  sessionPolicies?: readonly CompiledPolicy[];
 }
 
 /** Where the caller's policies come from (IAM, or a fixed set in tests). */
@@ -89,13 +93,25 @@ export class PolicyAuthorizer implements Authorizer {
         action,
         resource: target.resource,
         ...(target.resourceAccount !== undefined ? { resourceAccount: target.resourceAccount } : {}),
-        context,
+        context: target.context ? { ...context, ...target.context } : context,
         now,
         identityPolicies: caller.identityPolicies,
         ...(caller.permissionsBoundary ? { permissionsBoundary: caller.permissionsBoundary } : {}),
+        ...(caller.sessionPolicies ? { sessionPolicies: caller.sessionPolicies } : {}),
         ...(scpLevels ? { serviceControlPolicies: scpLevels } : {}),
+        ...(target.resourcePolicy ? { resourcePolicy: target.resourcePolicy } : {}),
+        ...(target.resourcePolicyType ? { resourcePolicyType: target.resourcePolicyType } : {}),
       });
       if (result.decision === 'allowed') continue;
+      // STS says no more than who may not assume which role (as in the records AWS writes).
+      if (target.resourcePolicyType === 'trust') {
+        const reason = `on resource: ${target.resource}`;
+        return {
+          effect: 'Deny',
+          reason,
+          message: `User: ${request.principal.arn} is not authorized to perform: ${action} ${reason}`,
+        };
+      }
       const message = policyAccessDenied(result, {
         principalArn: request.principal.arn,
         action,
@@ -162,6 +178,13 @@ function contextOf(request: AuthorizationRequest, nowMs: number): ContextInput {
 }
 
 const ROOT_ARN = /^arn:[^:]+:iam::\d{12}:root$/;
+/** How many distinct inline session policies stay compiled. */
+const SESSION_POLICY_CACHE = 1000;
+/** A session policy that allows nothing: what an unusable set of session policies leaves. */
+const ALLOWS_NOTHING = compilePolicy(
+  { version: '2012-10-17', id: undefined, statements: [] },
+  { id: 'session', sourceType: 'session' },
+);
 const ASSUMED_ROLE = /^arn:([^:]+):sts::(\d{12}):assumed-role\/([^/]+)\/(.+)$/;
 
 /**
@@ -171,6 +194,7 @@ const ASSUMED_ROLE = /^arn:([^:]+):sts::(\d{12}):assumed-role\/([^/]+)\/(.+)$/;
 export class IamCallerPolicies implements CallerPolicySource {
   private readonly inline = new WeakMap<InlinePolicy, CompiledPolicy | null>();
   private readonly versions = new WeakMap<PolicyVersion, CompiledPolicy | null>();
+  private readonly sessionInline = new Map<string, CompiledPolicy | null>();
 
   constructor(private readonly iam: IamService) {}
 
@@ -220,6 +244,35 @@ export class IamCallerPolicies implements CallerPolicySource {
     };
   }
 
+  /**
+   * The policies of an IAM user, group or role, gathered as for enforcement (a user's include its
+   * groups'), for the policy simulator's PolicySourceArn. Throws NoSuchEntity for an unknown name.
+   */
+  policiesOfEntity(
+    call: IamCall,
+    kind: 'user' | 'group' | 'role',
+    name: string,
+  ): Omit<CallerPolicies, 'principal'> {
+    if (kind === 'user') {
+      const user = this.iam.user(call, name);
+      const arn = this.iam.arnOf(call, user);
+      const { principal: _principal, ...policies } = this.policiesOf({
+        accountId: call.accountId,
+        userName: user.userName,
+        userId: user.userId,
+        arn,
+        accessKeyId: '',
+      });
+      return policies;
+    }
+    const identity = kind === 'group' ? this.iam.group(call, name) : this.iam.role(call, name);
+    const policies: CompiledPolicy[] = [];
+    this.collect(call, identity, kind, policies);
+    const boundaryArn = 'permissionsBoundary' in identity ? identity.permissionsBoundary : undefined;
+    const boundary = boundaryArn ? this.managed(call, boundaryArn) : undefined;
+    return { identityPolicies: policies, ...(boundary ? { permissionsBoundary: boundary } : {}) };
+  }
+
   private roleSession(call: IamCall, principal: Principal, roleName: string): CallerPolicies {
     let role: IamRole | undefined;
     try {
@@ -230,7 +283,10 @@ export class IamCallerPolicies implements CallerPolicySource {
     const roleArn = role
       ? this.iam.arnOf(call, role)
       : `arn:${call.partition}:iam::${principal.accountId}:role/${roleName}`;
-    const tags = role ? tagsOf(role.tags) : undefined;
+    // Session tags override the role's tags of the same key ("Passing session tags in AWS STS").
+    const roleTags = role ? tagsOf(role.tags) : undefined;
+    const sessionTags = principal.session?.tags;
+    const tags = sessionTags ? { ...roleTags, ...sessionTags } : roleTags;
     const requestPrincipal: RequestPrincipal = {
       type: 'AssumedRole',
       arn: principal.arn,
@@ -243,11 +299,40 @@ export class IamCallerPolicies implements CallerPolicySource {
     const policies: CompiledPolicy[] = [];
     this.collect(call, role, 'role', policies);
     const boundary = role.permissionsBoundary ? this.managed(call, role.permissionsBoundary) : undefined;
+    const sessionPolicies = this.sessionPolicies(call, principal);
     return {
       principal: requestPrincipal,
       identityPolicies: policies,
       ...(boundary ? { permissionsBoundary: boundary } : {}),
+      ...(sessionPolicies ? { sessionPolicies } : {}),
     };
+  }
+
+  /**
+   * The session policies a role session was made with, compiled (the inline one once per
+   * document text). A managed session policy that no longer exists allows nothing; one that does
+   * not compile, likewise — so the session can do no more than before.
+   */
+  private sessionPolicies(call: IamCall, principal: Principal): CompiledPolicy[] | undefined {
+    const session = principal.session;
+    if (session?.policy === undefined && session?.policyArns === undefined) return undefined;
+    const out: CompiledPolicy[] = [];
+    if (session.policy !== undefined) {
+      let compiled = this.sessionInline.get(session.policy);
+      if (compiled === undefined) {
+        const parsed = parsePolicy(session.policy, 'identity', { id: 'session', sourceType: 'session' });
+        compiled = parsed.ok ? parsed.policy : null;
+        if (this.sessionInline.size >= SESSION_POLICY_CACHE) this.sessionInline.clear();
+        this.sessionInline.set(session.policy, compiled);
+      }
+      if (compiled) out.push(compiled);
+    }
+    for (const arn of session.policyArns ?? []) {
+      const compiled = this.managed(call, arn);
+      if (compiled) out.push(compiled);
+    }
+    // Session policies were passed: with none usable the session is left with nothing allowed.
+    return out.length > 0 ? out : [ALLOWS_NOTHING];
   }
 
   private collect(

@@ -20,6 +20,23 @@ export interface SessionContext {
   mfaAuthenticatedMs?: number;
   /** The long-term access key the session was made with. */
   sourceAccessKeyId: string;
+  /** For a role session (AssumeRole): the role and the session's name. */
+  role?: AssumedRole;
+  /** Session tags (AssumeRole Tags): aws:PrincipalTag/<key>, over the role's tags of the same key. */
+  tags?: Readonly<Record<string, string>>;
+  /** Session policies passed to AssumeRole: the inline document and the managed policies' ARNs. */
+  policy?: string;
+  policyArns?: readonly string[];
+}
+
+/** The role a role session was assumed from, as userIdentity.sessionContext.sessionIssuer names it. */
+export interface AssumedRole {
+  roleName: string;
+  /** The role's unique ID (`AROA…`). */
+  roleId: string;
+  /** The role's ARN, with its path. */
+  roleArn: string;
+  sessionName: string;
 }
 
 export interface AccessKeyRecord {

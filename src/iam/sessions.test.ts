@@ -91,6 +91,46 @@ describe('STS session credentials', () => {
     assert.equal(call.principal.session?.sourceAccessKeyId, KEY.accessKeyId);
   });
 
+  it('carries a role session: its role, session name, tags and session policies, and the key it was made with', async () => {
+    const role = {
+      roleName: 'auditor',
+      roleId: 'AROASESSIONTEST00001',
+      roleArn: `arn:aws:iam::${KEY.accountId}:role/ops/auditor`,
+      sessionName: 'audit-session',
+    };
+    const assumed = {
+      accountId: KEY.accountId,
+      userName: 'auditor',
+      userId: `${role.roleId}:audit-session`,
+      arn: `arn:aws:sts::${KEY.accountId}:assumed-role/auditor/audit-session`,
+      accessKeyId: '',
+    };
+    const policy =
+      '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"cloudtrail:Get*","Resource":"*"}]}';
+    const credentials = sessions.issue(assumed, {
+      nowMs: NOW,
+      durationS: 3600,
+      roleSession: {
+        role,
+        tags: { team: 'audit' },
+        policy,
+        policyArns: ['arn:aws:iam::aws:policy/ReadOnlyAccess'],
+      },
+      sourceAccessKeyId: KEY.accessKeyId,
+    });
+    const call = authenticator.authenticate(await signed(credentials), ['cloudtrail'], NOW + 1000);
+    assert.equal(call.principal.arn, assumed.arn);
+    assert.equal(call.principal.userId, assumed.userId);
+    assert.equal(call.principal.accessKeyId, credentials.accessKeyId);
+    assert.deepEqual(call.principal.session?.role, role);
+    assert.deepEqual(call.principal.session?.tags, { team: 'audit' });
+    assert.equal(call.principal.session?.policy, policy);
+    assert.deepEqual(call.principal.session?.policyArns, ['arn:aws:iam::aws:policy/ReadOnlyAccess']);
+    assert.equal(call.principal.session?.sourceAccessKeyId, KEY.accessKeyId);
+    assert.equal(call.principal.session?.mfaAuthenticatedMs, undefined);
+    assert.equal(credentials.expiresMs, NOW + 3_600_000);
+  });
+
   it('answers ExpiredTokenException once the session has expired', async () => {
     const credentials = sessions.issue(alice, { nowMs: NOW - 3_600_000, durationS: 900 });
     const request = await signed(credentials);

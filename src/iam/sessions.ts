@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { ServiceError } from '../errors.ts';
 import type { KeyProvider } from '../kms/index.ts';
-import { newSecretAccessKey, type Principal } from './principal.ts';
+import { newSecretAccessKey, type AssumedRole, type Principal } from './principal.ts';
 
 const SEAL_CONTEXT = 'sts-session-token';
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
@@ -27,6 +27,19 @@ export interface SessionClaims {
   mfaAuthenticatedMs?: number;
   /** The long-term access key the session was made with. */
   sourceAccessKeyId: string;
+  /** A role session (AssumeRole): the role, the session name; its tags and session policies. */
+  role?: AssumedRole;
+  tags?: Record<string, string>;
+  policy?: string;
+  policyArns?: string[];
+}
+
+/** What AssumeRole adds to a session besides its principal and lifetime. */
+export interface RoleSessionOptions {
+  role: AssumedRole;
+  tags?: Record<string, string>;
+  policy?: string;
+  policyArns?: string[];
 }
 
 export interface SessionCredentials {
@@ -49,8 +62,16 @@ export class SessionTokens {
 
   issue(
     principal: Principal,
-    options: { nowMs: number; durationS: number; mfaAuthenticatedMs?: number },
+    options: {
+      nowMs: number;
+      durationS: number;
+      mfaAuthenticatedMs?: number;
+      /** For AssumeRole: `principal` is the role session's; the key it was made with is `sourceAccessKeyId`. */
+      roleSession?: RoleSessionOptions;
+      sourceAccessKeyId?: string;
+    },
   ): SessionCredentials {
+    const roleSession = options.roleSession;
     const claims: SessionClaims = {
       accessKeyId: newSessionAccessKeyId(),
       secretAccessKey: newSecretAccessKey(),
@@ -61,7 +82,14 @@ export class SessionTokens {
       issuedMs: options.nowMs,
       expiresMs: options.nowMs + options.durationS * 1000,
       ...(options.mfaAuthenticatedMs !== undefined ? { mfaAuthenticatedMs: options.mfaAuthenticatedMs } : {}),
-      sourceAccessKeyId: principal.session?.sourceAccessKeyId ?? principal.accessKeyId,
+      sourceAccessKeyId:
+        options.sourceAccessKeyId ?? principal.session?.sourceAccessKeyId ?? principal.accessKeyId,
+      ...(roleSession ? { role: roleSession.role } : {}),
+      ...(roleSession?.tags && Object.keys(roleSession.tags).length > 0 ? { tags: roleSession.tags } : {}),
+      ...(roleSession?.policy !== undefined ? { policy: roleSession.policy } : {}),
+      ...(roleSession?.policyArns && roleSession.policyArns.length > 0
+        ? { policyArns: roleSession.policyArns }
+        : {}),
     };
     return {
       accessKeyId: claims.accessKeyId,
@@ -93,7 +121,11 @@ export class SessionTokens {
   }
 }
 
-/** The principal of a session: the user it was made for, signing with the session's key. */
+/**
+ * The principal of a session: the user it was made for, or the role session AssumeRole made
+ * (arn:aws:sts::<account>:assumed-role/<role>/<session>, principal ID `<RoleId>:<session>`),
+ * signing with the session's key.
+ */
 export function sessionPrincipal(claims: SessionClaims): Principal {
   return {
     accountId: claims.accountId,
@@ -106,6 +138,10 @@ export function sessionPrincipal(claims: SessionClaims): Principal {
       expiresMs: claims.expiresMs,
       sourceAccessKeyId: claims.sourceAccessKeyId,
       ...(claims.mfaAuthenticatedMs !== undefined ? { mfaAuthenticatedMs: claims.mfaAuthenticatedMs } : {}),
+      ...(claims.role ? { role: claims.role } : {}),
+      ...(claims.tags ? { tags: claims.tags } : {}),
+      ...(claims.policy !== undefined ? { policy: claims.policy } : {}),
+      ...(claims.policyArns ? { policyArns: claims.policyArns } : {}),
     },
   };
 }

@@ -105,12 +105,22 @@ export function auditField(value: Record<string, unknown> | null): Record<string
 }
 
 /**
- * userIdentity.sessionContext of an IAM user's temporary credentials, as CloudTrail writes it:
- * when the session was made and whether MFA was verified (strings, as AWS writes them).
+ * userIdentity.sessionContext of temporary credentials, as CloudTrail writes it: for a role
+ * session the role that issued it (sessionIssuer type Role), when the session was made and
+ * whether MFA was verified (strings, as AWS writes them).
  */
-function sessionContextOf(session: SessionContext): Record<string, unknown> {
+function sessionContextOf(principal: Principal, session: SessionContext): Record<string, unknown> {
+  const role = session.role;
   return {
-    sessionIssuer: {},
+    sessionIssuer: role
+      ? {
+          type: 'Role',
+          principalId: role.roleId,
+          arn: role.roleArn,
+          accountId: principal.accountId,
+          userName: role.roleName,
+        }
+      : {},
     webIdFederationData: {},
     attributes: {
       creationDate: formatEventTime(session.issuedMs),
@@ -119,18 +129,34 @@ function sessionContextOf(session: SessionContext): Record<string, unknown> {
   };
 }
 
+/** userIdentity: an IAM user (with sessionContext for its sessions) or a role session (AssumedRole, no userName). */
+function userIdentityOf(principal: Principal): CloudTrailRecord['userIdentity'] {
+  const session = principal.session;
+  if (session?.role) {
+    return {
+      type: 'AssumedRole',
+      principalId: principal.userId,
+      arn: principal.arn,
+      accountId: principal.accountId,
+      accessKeyId: principal.accessKeyId,
+      sessionContext: sessionContextOf(principal, session),
+    };
+  }
+  return {
+    type: 'IAMUser',
+    principalId: principal.userId,
+    arn: principal.arn,
+    accountId: principal.accountId,
+    accessKeyId: principal.accessKeyId,
+    userName: principal.userName,
+    ...(session ? { sessionContext: sessionContextOf(principal, session) } : {}),
+  };
+}
+
 export function apiCallRecord(call: ApiCall): CloudTrailRecord {
   const record: CloudTrailRecord = {
     eventVersion: CURRENT_EVENT_VERSION,
-    userIdentity: {
-      type: 'IAMUser',
-      principalId: call.principal.userId,
-      arn: call.principal.arn,
-      accountId: call.principal.accountId,
-      accessKeyId: call.principal.accessKeyId,
-      userName: call.principal.userName,
-      ...(call.principal.session ? { sessionContext: sessionContextOf(call.principal.session) } : {}),
-    },
+    userIdentity: userIdentityOf(call.principal),
     eventTime: formatEventTime(call.timeMs),
     eventSource: call.eventSource,
     eventName: call.eventName,

@@ -1,11 +1,11 @@
 /**
  * AWS STS (query protocol, signing name sts) at POST /, beside CloudTrail and IAM: the request's
- * credential scope picks this endpoint. GetCallerIdentity and GetSessionToken are served; the
- * model's other operations answer InvalidAction until they are built. Calls are recorded with
+ * credential scope picks this endpoint. GetCallerIdentity, GetSessionToken and AssumeRole are
+ * served; the model's other operations answer InvalidAction until they are built. Calls are recorded with
  * eventSource sts.amazonaws.com in the Region they were signed for (STS is regional).
  */
 import { ServiceError } from '../../errors.ts';
-import type { CallContext, Endpoint, Operation } from '../endpoint.ts';
+import type { AuditResource, CallContext, Endpoint, Operation, OperationAuthorization } from '../endpoint.ts';
 import {
   QUERY_CONTENT_TYPE,
   XML_CONTENT_TYPE,
@@ -16,6 +16,7 @@ import {
   queryErrorAnswer,
   writeQueryResponse,
 } from '../query-protocol.ts';
+import { assumeRole, assumeRoleAuthorization, assumeRoleResources } from './assume-role.ts';
 import { STS_MODEL } from './sts-model.ts';
 import { getCallerIdentity, getSessionToken, type StsServices } from './sts-operations.ts';
 
@@ -27,19 +28,28 @@ function handlersOf(services: StsServices): Record<string, StsHandler> {
   return {
     GetCallerIdentity: (_input, call) => Promise.resolve(getCallerIdentity(call.caller)),
     GetSessionToken: (input, call) => getSessionToken(input, call.caller, call.nowMs, services),
+    AssumeRole: (input, call) => Promise.resolve(assumeRole(input, call, services)),
   };
 }
 
+/** The error codes STS writes for shapes it shares with IAM by name (the model's `error.code`). */
+const STS_WIRE_CODES: Partial<Record<string, string>> = {
+  MalformedPolicyDocumentException: 'MalformedPolicyDocument',
+};
+
 /** What the audit record keeps of an answer: never a secret (AWS records the key and the token). */
 function recordedAnswer(name: string, output: Record<string, unknown>): Record<string, unknown> | null {
-  if (name !== 'GetSessionToken') return null;
+  if (name !== 'GetSessionToken' && name !== 'AssumeRole') return null;
   const credentials = output.Credentials as Record<string, unknown>;
+  const user = output.AssumedRoleUser as Record<string, unknown> | undefined;
   return {
     credentials: {
       accessKeyId: credentials.AccessKeyId,
       sessionToken: credentials.SessionToken,
       expiration: recordedExpiration(credentials.Expiration as Date),
     },
+    ...(user ? { assumedRoleUser: { assumedRoleId: user.AssumedRoleId, arn: user.Arn } } : {}),
+    ...(output.SourceIdentity !== undefined ? { sourceIdentity: output.SourceIdentity } : {}),
   };
 }
 
@@ -53,8 +63,18 @@ export function recordedExpiration(date: Date): string {
   return `${MONTHS[date.getUTCMonth()]} ${date.getUTCDate()}, ${date.getUTCFullYear()}, ${clock} ${hours < 12 ? 'AM' : 'PM'}`;
 }
 
-function stsOperation(name: string, handler: StsHandler | undefined): Operation<Record<string, unknown>> {
-  const readOnly = name === 'GetCallerIdentity';
+interface StsOperationHooks {
+  authorization?: (input: Record<string, unknown>, call: CallContext) => Promise<OperationAuthorization>;
+  resources?: (input: Record<string, unknown> | undefined) => AuditResource[] | undefined;
+}
+
+function stsOperation(
+  name: string,
+  handler: StsHandler | undefined,
+  hooks: StsOperationHooks = {},
+): Operation<Record<string, unknown>> {
+  // AWS records AssumeRole as read-only (it changes no resource).
+  const readOnly = name === 'GetCallerIdentity' || name === 'AssumeRole';
   return {
     name,
     eventSource: 'sts.amazonaws.com',
@@ -68,6 +88,8 @@ function stsOperation(name: string, handler: StsHandler | undefined): Operation<
       const { TokenCode: _code, ...kept } = input;
       return Object.keys(kept).length > 0 ? kept : null;
     },
+    ...(hooks.authorization ? { authorization: hooks.authorization } : {}),
+    ...(hooks.resources ? { resources: hooks.resources } : {}),
     async handle(input, call) {
       if (!handler) throw new ServiceError('InvalidAction', `OpenTrail does not implement ${name} yet.`);
       const output = await handler(input, call);
@@ -88,9 +110,20 @@ export function stsEndpoint(services: StsServices): Endpoint {
     requestContentTypes: [QUERY_CONTENT_TYPE],
     contentType: XML_CONTENT_TYPE,
     errorBody: (error, requestId) =>
-      queryErrorAnswer(STS_MODEL.xmlNamespace, queryErrorCode(error, undefined), error, requestId),
+      queryErrorAnswer(
+        STS_MODEL.xmlNamespace,
+        queryErrorCode(error, STS_WIRE_CODES[error.code]),
+        error,
+        requestId,
+      ),
     route(_request, body) {
       const action = queryAction(STS_MODEL, body);
+      if (action === 'AssumeRole') {
+        return stsOperation(action, handlers[action], {
+          authorization: (input, call) => assumeRoleAuthorization(input, call, services),
+          resources: assumeRoleResources,
+        });
+      }
       return stsOperation(action, handlers[action]);
     },
   };

@@ -1,14 +1,16 @@
 /**
  * STS GetCallerIdentity and GetSessionToken (sts 2011-06-15), on the sessions of iam/sessions.ts
- * and the MFA devices of iam/mfa-devices.ts. Inputs arrive as the query protocol decodes them
+ * and the MFA devices of iam/mfa-devices.ts (AssumeRole is in assume-role.ts). Inputs arrive as the query protocol decodes them
  * (member names as the model spells them); outputs are the model's result members.
  */
 import { ServiceError } from '../../errors.ts';
-import type { AuthenticatedCall, MfaDevices, SessionTokens } from '../../iam/index.ts';
+import type { AuthenticatedCall, IamService, MfaDevices, Principal, SessionTokens } from '../../iam/index.ts';
 
 export interface StsServices {
   sessions: SessionTokens;
   mfaDevices: MfaDevices;
+  /** The roles AssumeRole assumes. */
+  iam: IamService;
 }
 
 /** GetSessionToken: AWS's bounds and default for an IAM user's session (seconds). */
@@ -33,6 +35,48 @@ function optionalString(input: Record<string, unknown>, name: string): string | 
   return value;
 }
 
+/**
+ * SerialNumber and TokenCode, when given, verified against the caller's MFA devices: when (now)
+ * the code was accepted, or undefined when none was given. AWS's texts for a missing half or a
+ * wrong code (AccessDenied).
+ */
+export async function verifyMfaCode(
+  input: Record<string, unknown>,
+  principal: Principal,
+  nowMs: number,
+  services: StsServices,
+): Promise<number | undefined> {
+  const serialNumber = optionalString(input, 'SerialNumber');
+  const tokenCode = optionalString(input, 'TokenCode');
+  if (serialNumber !== undefined || tokenCode !== undefined) {
+    if (serialNumber === undefined || tokenCode === undefined) {
+      throw accessDenied(
+        'MultiFactorAuthentication failed, must provide both MFA serial number and one time pass code.',
+      );
+    }
+    if (!/^\d{6}$/.test(tokenCode)) {
+      throw new ServiceError(
+        'ValidationError',
+        `1 validation error detected: Value at 'tokenCode' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\d]*`,
+      );
+    }
+    // MFA devices belong to IAM users; a role session has none to verify a code with.
+    const verified =
+      principal.session?.role === undefined &&
+      (await services.mfaDevices.verify({
+        accountId: principal.accountId,
+        userName: principal.userName,
+        serialNumber,
+        code: tokenCode,
+        nowMs,
+      }));
+    if (!verified)
+      throw accessDenied('MultiFactorAuthentication failed with invalid MFA one time pass code. ');
+    return nowMs;
+  }
+  return undefined;
+}
+
 export async function getSessionToken(
   input: Record<string, unknown>,
   caller: AuthenticatedCall,
@@ -51,32 +95,7 @@ export async function getSessionToken(
       `1 validation error detected: Value '${durationText ?? ''}' at 'durationSeconds' failed to satisfy constraint: Member must have value ${durationS < SESSION_DURATION.min ? `greater than or equal to ${SESSION_DURATION.min}` : `less than or equal to ${SESSION_DURATION.max}`}`,
     );
   }
-  const serialNumber = optionalString(input, 'SerialNumber');
-  const tokenCode = optionalString(input, 'TokenCode');
-  let mfaAuthenticatedMs: number | undefined;
-  if (serialNumber !== undefined || tokenCode !== undefined) {
-    if (serialNumber === undefined || tokenCode === undefined) {
-      throw accessDenied(
-        'MultiFactorAuthentication failed, must provide both MFA serial number and one time pass code.',
-      );
-    }
-    if (!/^\d{6}$/.test(tokenCode)) {
-      throw new ServiceError(
-        'ValidationError',
-        `1 validation error detected: Value at 'tokenCode' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\d]*`,
-      );
-    }
-    const verified = await services.mfaDevices.verify({
-      accountId: caller.principal.accountId,
-      userName: caller.principal.userName,
-      serialNumber,
-      code: tokenCode,
-      nowMs,
-    });
-    if (!verified)
-      throw accessDenied('MultiFactorAuthentication failed with invalid MFA one time pass code. ');
-    mfaAuthenticatedMs = nowMs;
-  }
+  const mfaAuthenticatedMs = await verifyMfaCode(input, caller.principal, nowMs, services);
   const credentials = services.sessions.issue(caller.principal, {
     nowMs,
     durationS,
