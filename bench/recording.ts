@@ -27,6 +27,20 @@ export interface RecordingResult {
   baselinePerSecond: number;
   ratio: number;
   bytesPerEvent: number;
+  /** The server's CPU time (user + system, all threads) per 1000 events: steadier than events/s on a shared machine. */
+  serverCpuMsPer1000: number;
+}
+
+/** A process's CPU time (user + system, all threads) in ms, from /proc (Linux; NaN elsewhere). */
+function cpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      .replace(/^.*\) /s, '')
+      .split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return NaN;
+  }
 }
 
 /**
@@ -96,6 +110,7 @@ export async function benchRecording(options: {
 
     let next = 0;
     let recorded = 0;
+    const cpuStartedMs = cpuMs(server.child.pid as number);
     const started = performance.now();
     await Promise.all(
       Array.from({ length: options.concurrency }, async () => {
@@ -109,6 +124,7 @@ export async function benchRecording(options: {
       }),
     );
     const seconds = (performance.now() - started) / 1000;
+    const serverCpuMs = cpuMs(server.child.pid as number) - cpuStartedMs;
     const recordedPerSecond = recorded / seconds;
     const baselinePerSecond = baseline(bodies);
     return {
@@ -117,6 +133,7 @@ export async function benchRecording(options: {
       baselinePerSecond,
       ratio: recordedPerSecond / baselinePerSecond,
       bytesPerEvent: bytes / options.events,
+      serverCpuMsPer1000: (serverCpuMs * 1000) / recorded,
     };
   } finally {
     server.child.kill('SIGTERM');

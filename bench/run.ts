@@ -38,6 +38,7 @@ if (!only || only === 'recording') {
     `  OpenTrail POST /v1/records      ${r.recordedPerSecond.toFixed(0).padStart(8)} events/s   (target >= 50000)`,
   );
   console.log(`  baseline parse+gzip+append+fsync ${r.baselinePerSecond.toFixed(0).padStart(7)} events/s`);
+  console.log(`  server CPU per 1000 events       ${r.serverCpuMsPer1000.toFixed(1).padStart(7)} ms`);
   console.log(
     `  ratio                            ${(r.ratio * 100).toFixed(0).padStart(7)} %          (target >= 50 %)`,
   );

@@ -1,16 +1,16 @@
 /**
- * Appends rows to a DuckDB table from whole JS columns, filling each data chunk's vectors
- * directly: integers are copied in as little-endian 64-bit words (no BigInt per value), strings
- * go in with one native call each, and text that is already UTF-8 bytes (a record kept as the
+ * Fills DuckDB data chunks from whole JS columns, writing each vector directly: integers are
+ * copied in as little-endian 64-bit words (no BigInt per value), strings go in with one native
+ * call each, and text that is already UTF-8 bytes (a record kept as the
  * request body carried it) is copied without being decoded to a string and encoded again.
  * The generic value-by-value path of @duckdb/node-api costs several times as much per row, and
- * the write path appends tens of thousands of rows per commit.
+ * the write path inserts tens of thousands of rows per commit (through a ColumnScan).
  */
 import duckdb from '@duckdb/node-bindings';
 import { DuckDBDataChunk, type DuckDBAppender, type DuckDBType } from '@duckdb/node-api';
 
 /** DuckDB's vector size: the most rows one data chunk holds. */
-const CHUNK_ROWS = 2048;
+export const CHUNK_ROWS = 2048;
 const TWO_32 = 2 ** 32;
 
 // DuckDB keeps integers in the machine's byte order; the word layout below is little-endian's.
@@ -104,7 +104,23 @@ export function readInt64Words(chunk: DuckDBDataChunk, column: number): Uint32Ar
     : new Uint32Array(bytes.slice().buffer);
 }
 
-/** Appends `rowCount` rows given column by column, in the table's column order. */
+/** Writes rows [start, start + count) of `columns` into `chunk` (whose row count is `count`). */
+export function writeRows(
+  chunk: DuckDBDataChunk,
+  columns: readonly ColumnValues[],
+  start: number,
+  count: number,
+  scratch: Uint32Array<ArrayBuffer> = new Uint32Array(CHUNK_ROWS * 2),
+): void {
+  columns.forEach((column, c) => {
+    writeColumn(duckdb.data_chunk_get_vector(chunk.chunk, c), column, start, count, scratch);
+  });
+}
+
+/**
+ * Appends `rowCount` rows given column by column, in the table's column order. The appender's
+ * flush is synchronous: for tools and benchmarks, not for the server's event loop (ColumnScan).
+ */
 export function appendColumns(
   appender: DuckDBAppender,
   types: readonly DuckDBType[],
@@ -118,9 +134,7 @@ export function appendColumns(
   for (let start = 0; start < rowCount; start += CHUNK_ROWS) {
     const count = Math.min(CHUNK_ROWS, rowCount - start);
     const chunk = DuckDBDataChunk.create(types, count);
-    columns.forEach((column, c) => {
-      writeColumn(duckdb.data_chunk_get_vector(chunk.chunk, c), column, start, count, scratch);
-    });
+    writeRows(chunk, columns, start, count, scratch);
     appender.appendDataChunk(chunk);
   }
 }

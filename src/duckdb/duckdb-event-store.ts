@@ -20,7 +20,8 @@ import type {
 } from '../store/event-store.ts';
 import type { EventCategory } from '../events/index.ts';
 import { EventIdSet, eventIdHash, hash64, hashToBigInt } from '../store/event-id-set.ts';
-import { appendColumns, readInt64Words, type ColumnValues } from './column-appender.ts';
+import { readInt64Words, type ColumnValues } from './column-appender.ts';
+import { ColumnScan, type ScannedRows } from './column-scan.ts';
 import type { DuckDbDatabase } from './database.ts';
 
 const SCHEMA = `
@@ -237,6 +238,7 @@ export class DuckDbEventStore implements EventStore {
     private readonly db: DuckDbDatabase,
     private readonly writer: DuckDBConnection,
     private readonly purger: DuckDBConnection,
+    private readonly scan: ColumnScan,
     private readonly now: () => number,
   ) {}
 
@@ -246,7 +248,13 @@ export class DuckDbEventStore implements EventStore {
     await checkSchemaVersion(writer);
     await writer.run(INDEXES);
     const purger = await db.connect();
-    const store = new DuckDbEventStore(db, writer, purger, options.now ?? Date.now);
+    const store = new DuckDbEventStore(
+      db,
+      writer,
+      purger,
+      ColumnScan.register(writer),
+      options.now ?? Date.now,
+    );
     const result = await writer.runAndReadAll('SELECT coalesce(max(seq), 0) AS s, count(*) AS n FROM events');
     const { s, n } = result.getRowObjectsJS()[0] as Row;
     store.seq = BigInt(s as bigint);
@@ -288,16 +296,32 @@ export class DuckDbEventStore implements EventStore {
     if (fresh.length === 0) return outcomes;
 
     const firstSeq = this.seq + 1n;
-    await this.writer.run('BEGIN TRANSACTION');
+    // The rows go in through INSERTs reading them from a table function, not DuckDB's appender:
+    // its flush runs synchronously on the event loop (see column-scan.ts). One round trip to
+    // DuckDB's threads for the whole transaction; COMMIT returns once the WAL is synced.
+    const scanned: ScannedRows[] = [];
     try {
-      const appender = await this.writer.createAppender('events');
-      appendColumns(appender, COLUMN_TYPES, this.eventColumns(events, hashes, fresh, firstSeq), fresh.length);
-      appender.closeSync();
-      await this.appendResources(events, fresh, firstSeq);
-      await this.writer.run('COMMIT');
+      const eventRows = this.scan.add(
+        COLUMN_TYPES,
+        this.eventColumns(events, hashes, fresh, firstSeq),
+        fresh.length,
+      );
+      scanned.push(eventRows);
+      const resourceRows = this.resourceRows(events, fresh, firstSeq);
+      if (resourceRows) scanned.push(resourceRows);
+      await this.writer.run(
+        [
+          'BEGIN TRANSACTION',
+          `INSERT INTO events SELECT * FROM ${eventRows.sql}`,
+          ...(resourceRows ? [`INSERT INTO event_resources SELECT * FROM ${resourceRows.sql}`] : []),
+          'COMMIT',
+        ].join(';\n'),
+      );
     } catch (error) {
       await this.writer.run('ROLLBACK').catch(() => undefined);
       throw error;
+    } finally {
+      for (const rows of scanned) rows.release();
     }
     fresh.forEach((index, n) => {
       outcomes[index] = { status: 'recorded', seq: firstSeq + BigInt(n) };
@@ -377,12 +401,15 @@ export class DuckDbEventStore implements EventStore {
     ];
   }
 
-  /** One row per (event, resource): ResourceType and ResourceName lookups filter a plain column. */
-  private async appendResources(
+  /**
+   * One row per (event, resource): ResourceType and ResourceName lookups filter a plain column.
+   * Undefined when no fresh event names a resource.
+   */
+  private resourceRows(
     events: readonly NewEvent[],
     fresh: readonly number[],
     firstSeq: bigint,
-  ): Promise<void> {
+  ): ScannedRows | undefined {
     const first = Number(firstSeq);
     const seq: number[] = [];
     const account: string[] = [];
@@ -403,16 +430,14 @@ export class DuckDbEventStore implements EventStore {
         name.push(e.resourceNames[r] ?? '');
       });
     });
-    if (seq.length === 0) return;
+    if (seq.length === 0) return undefined;
     const nameHash = new Uint32Array(2 * name.length);
     name.forEach((value, row) => {
       const [hi, lo] = hash64(value);
       nameHash[2 * row] = lo;
       nameHash[2 * row + 1] = hi;
     });
-    const appender = await this.writer.createAppender('event_resources');
-    appendColumns(
-      appender,
+    return this.scan.add(
       RESOURCE_COLUMN_TYPES,
       [
         { kind: 'int64', values: seq },
@@ -426,7 +451,6 @@ export class DuckDbEventStore implements EventStore {
       ],
       seq.length,
     );
-    appender.closeSync();
   }
 
   /**
