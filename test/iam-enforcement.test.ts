@@ -8,12 +8,10 @@
  * a TOTP code computed here, RFC 6238) to stop logging.
  */
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { base32 } from '@scure/base';
 import { LocalDirObjectStore } from '../src/local/index.ts';
+import { enabledMfaDevice, totp } from './helpers/mfa.ts';
 import { AWS_CLI_V1, AWS_CLI_V2, run } from './helpers/run.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 
@@ -28,15 +26,6 @@ const notAllowed = (user: string, action: string, resource?: string): string =>
   `User: ${userArn(user)} is not authorized to perform: ${action}` +
   (resource ? ` on resource: ${resource}` : '') +
   ` because no identity-based policy allows the ${action} action`;
-
-/** RFC 6238 TOTP (SHA-1, six digits, 30-second steps) for step `step`. */
-function totp(seed: Uint8Array, step: number): string {
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(step));
-  const mac = createHmac('sha1', seed).update(counter).digest();
-  const offset = mac[mac.length - 1]! & 0x0f;
-  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
-}
 
 interface AccessKey {
   AccessKeyId: string;
@@ -273,32 +262,11 @@ describe('IAM policies on every CloudTrail call', () => {
     const [record] = await historyOf('StopLogging', 'admin');
     assert.equal(record?.errorCode, 'AccessDenied');
 
-    const seedFile = join(server.dataDir, 'admin-seed.txt');
-    const device = await ok<{ VirtualMFADevice: { SerialNumber: string } }>(AWS_CLI_V1, [
-      'iam',
-      'create-virtual-mfa-device',
-      '--virtual-mfa-device-name',
-      'admin',
-      '--outfile',
-      seedFile,
-      '--bootstrap-method',
-      'Base32StringSeed',
-    ]);
-    const serial = device.VirtualMFADevice.SerialNumber;
-    const seed = base32.decode((await readFile(seedFile, 'utf8')).trim());
-    const step = Math.floor(Date.now() / 30_000);
-    await ok(AWS_CLI_V2, [
-      'iam',
-      'enable-mfa-device',
-      '--user-name',
-      'admin',
-      '--serial-number',
-      serial,
-      '--authentication-code1',
-      totp(seed, step - 2),
-      '--authentication-code2',
-      totp(seed, step - 1),
-    ]);
+    const { serial, seed } = await enabledMfaDevice((aws, args) => ok(aws, args), {
+      deviceName: 'admin',
+      userName: 'admin',
+      seedFile: join(server.dataDir, 'admin-seed.txt'),
+    });
     const session = await ok<CredentialsAnswer>(AWS_CLI_V1, [
       'sts',
       'get-session-token',

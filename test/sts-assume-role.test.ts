@@ -11,11 +11,9 @@
  * (aws:PrincipalTag), a session policy and MFA (a TOTP code computed here, RFC 6238).
  */
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { base32 } from '@scure/base';
+import { enabledMfaDevice, stepNow, totp } from './helpers/mfa.ts';
 import { AWS_CLI_V1, AWS_CLI_V2, run } from './helpers/run.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 
@@ -27,14 +25,6 @@ const sessionArn = (role: string, session: string): string =>
 /** STS's refusal ("User: … is not authorized to perform: sts:AssumeRole on resource: …"). */
 const refusal = (caller: string, role: string): string =>
   `User: ${caller} is not authorized to perform: sts:AssumeRole on resource: ${roleArn(role)}`;
-
-function totp(seed: Uint8Array, step: number): string {
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(step));
-  const mac = createHmac('sha1', seed).update(counter).digest();
-  const offset = mac[mac.length - 1]! & 0x0f;
-  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
-}
 
 interface Credentials {
   AccessKeyId: string;
@@ -448,32 +438,11 @@ describe('STS AssumeRole', () => {
   });
 
   it('verifies an MFA code for a trust policy that demands aws:MultiFactorAuthPresent (CLI v1)', async () => {
-    const seedFile = join(server.dataDir, 'assume-seed.txt');
-    const created = await ok<{ VirtualMFADevice: { SerialNumber: string } }>(AWS_CLI_V1, [
-      'iam',
-      'create-virtual-mfa-device',
-      '--virtual-mfa-device-name',
-      'assume-phone',
-      '--outfile',
-      seedFile,
-      '--bootstrap-method',
-      'Base32StringSeed',
-    ]);
-    const serial = created.VirtualMFADevice.SerialNumber;
-    const seed = base32.decode((await readFile(seedFile, 'utf8')).trim());
-    const step = Math.floor(Date.now() / 30_000);
-    await ok(AWS_CLI_V1, [
-      'iam',
-      'enable-mfa-device',
-      '--user-name',
-      'admin',
-      '--serial-number',
-      serial,
-      '--authentication-code1',
-      totp(seed, step - 2),
-      '--authentication-code2',
-      totp(seed, step - 1),
-    ]);
+    const { serial, seed } = await enabledMfaDevice((aws, args) => ok(aws, args), {
+      deviceName: 'assume-phone',
+      userName: 'admin',
+      seedFile: join(server.dataDir, 'assume-seed.txt'),
+    });
     await ok(AWS_CLI_V1, [
       'iam',
       'create-role',
@@ -490,7 +459,7 @@ describe('STS AssumeRole', () => {
       '--serial-number',
       serial,
       '--token-code',
-      totp(seed, step - 1),
+      totp(seed, stepNow() - 1),
     ]);
     assert.match(wrong.stderr, /MultiFactorAuthentication failed with invalid MFA one time pass code/);
     const assumed = await ok<Assumed>(AWS_CLI_V1, [

@@ -5,24 +5,13 @@
  * says mfaAuthenticated "true". The codes are computed here from RFC 6238, not by OpenTrail.
  */
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { base32 } from '@scure/base';
+import { stepNow, totp } from './helpers/mfa.ts';
 import { AWS_CLI_V1, AWS_CLI_V2, run } from './helpers/run.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
-
-/** RFC 6238 TOTP (SHA-1, six digits, 30-second steps) for step `step`. */
-function totp(seed: Uint8Array, step: number): string {
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(step));
-  const mac = createHmac('sha1', seed).update(counter).digest();
-  const offset = mac[mac.length - 1]! & 0x0f;
-  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
-}
-
-const stepNow = (): number => Math.floor(Date.now() / 30_000);
 
 interface Credentials {
   AccessKeyId: string;
