@@ -92,8 +92,10 @@ async function loadUntilKilled(
     killedAfterMs: killAfterMs,
   };
   let killed = false;
+  // Each writer posts until a request fails: the one in flight at the kill, or, when the server
+  // answered every batch just before it died, the first one after (which it never saw).
   const writer = async (n: number): Promise<void> => {
-    while (!killed) {
+    for (;;) {
       const texts = Array.from({ length: RECORDS_PER_BATCH }, () => JSON.stringify(syntheticRecord(n)));
       const byId = new Map(texts.map((t) => [(JSON.parse(t) as { eventID: string }).eventID, t]));
       let response: RecordResponse;

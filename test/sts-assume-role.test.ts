@@ -438,7 +438,7 @@ describe('STS AssumeRole', () => {
   });
 
   it('verifies an MFA code for a trust policy that demands aws:MultiFactorAuthPresent (CLI v1)', async () => {
-    const { serial, seed } = await enabledMfaDevice((aws, args) => ok(aws, args), {
+    const { serial, seed, lastUsedStep } = await enabledMfaDevice((aws, args) => ok(aws, args), {
       deviceName: 'assume-phone',
       userName: 'admin',
       seedFile: join(server.dataDir, 'assume-seed.txt'),
@@ -459,7 +459,7 @@ describe('STS AssumeRole', () => {
       '--serial-number',
       serial,
       '--token-code',
-      totp(seed, stepNow() - 1),
+      totp(seed, lastUsedStep),
     ]);
     assert.match(wrong.stderr, /MultiFactorAuthentication failed with invalid MFA one time pass code/);
     const assumed = await ok<Assumed>(AWS_CLI_V1, [
@@ -467,7 +467,7 @@ describe('STS AssumeRole', () => {
       '--serial-number',
       serial,
       '--token-code',
-      totp(seed, Math.floor(Date.now() / 30_000)),
+      totp(seed, stepNow()),
     ]);
     const identity = await ok<{ Arn: string }>(
       AWS_CLI_V1,

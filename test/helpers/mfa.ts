@@ -21,14 +21,15 @@ export const stepNow = (): number => Math.floor(Date.now() / 30_000);
 
 /**
  * Creates a virtual MFA device (its Base32 seed written to `seedFile`) and enables it for
- * `userName` with the codes of the two steps before now, so the current step's code is still unused.
+ * `userName` with the codes of the two steps before now, so the current step's code is still unused
+ * (`lastUsedStep`: the step whose code was spent last).
  * `cli` runs the AWS CLI (`aws` or /usr/bin/aws with the test's endpoint and credentials) and
  * answers its JSON output.
  */
 export async function enabledMfaDevice(
   cli: (aws: string, args: string[]) => Promise<unknown>,
   options: { deviceName: string; userName: string; seedFile: string },
-): Promise<{ serial: string; seed: Uint8Array }> {
+): Promise<{ serial: string; seed: Uint8Array; lastUsedStep: number }> {
   const created = (await cli(AWS_CLI_V1, [
     'iam',
     'create-virtual-mfa-device',
@@ -54,5 +55,5 @@ export async function enabledMfaDevice(
     '--authentication-code2',
     totp(seed, step - 1),
   ]);
-  return { serial, seed };
+  return { serial, seed, lastUsedStep: step - 1 };
 }
