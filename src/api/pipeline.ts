@@ -149,7 +149,8 @@ async function handle(
     sendJson(res, 200, { status: 'ok' }, requestId, 'application/json');
     return;
   }
-  const endpoint = endpointFor(deps.endpoints, request, credentialScopeService(signedRequestHead(req)));
+  const head = signedRequestHead(req);
+  const endpoint = endpointFor(deps.endpoints, request, credentialScopeService(head));
   // Refusals before the body is read close the connection: the unread body is never drained.
   const refuse = (error: ServiceError, to?: Endpoint): void => {
     res.setHeader('connection', 'close');
@@ -176,7 +177,7 @@ async function handle(
 
   let pending: PendingAuthentication;
   try {
-    pending = deps.authenticator.begin(signedRequestHead(req), endpoint.signingNames, deps.now());
+    pending = deps.authenticator.begin(head, endpoint.signingNames, deps.now());
   } catch (error) {
     if (!isServiceError(error)) throw error;
     refuse(error, endpoint);
