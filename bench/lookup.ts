@@ -14,7 +14,7 @@ import { resolveCredentials } from '../src/cli/client.ts';
 import { DuckDbDatabase, DuckDbEventStore } from '../src/duckdb/index.ts';
 import { BIGINT } from '@duckdb/node-api';
 import { appendColumns } from '../src/duckdb/column-appender.ts';
-import { eventIdHash, hash64, hashToBigInt } from '../src/store/event-id-set.ts';
+import { eventIdHash, hash64, hashToBigInt } from '../src/store/event-id-index.ts';
 import { spawnServer } from '../test/helpers/server.ts';
 
 const ACCOUNT = '123456789012';

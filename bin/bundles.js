@@ -11,6 +11,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ENTRY = join(ROOT, 'src', 'cli', 'main.ts');
 const VALIDATE_ENTRY = join(ROOT, 'src', 'cli', 'validate-main.ts');
 const LOG_DIGEST_WORKER_ENTRY = join(ROOT, 'src', 'cli', 'log-digest-worker.ts');
+const PARSE_WORKER_ENTRY = join(ROOT, 'src', 'ingest', 'parse-worker.ts');
 /** The server, which cli/commands/serve.ts imports when `serve` runs; it stays out of the bundle. */
 const SERVER = join(ROOT, 'src', 'main.ts');
 const CACHE = join(ROOT, 'node_modules', '.cache', 'opentrail');
@@ -38,14 +39,14 @@ function sourceFingerprint() {
   return hash.digest('hex').slice(0, 16);
 }
 
-function buildBundle(entry, path) {
+function buildBundle(entry, path, { withServer = false } = {}) {
   // A declared dependency of ours, pinned to the minor version tsx runs the sources with.
   const esbuild = createRequire(import.meta.url)('esbuild');
   const result = esbuild.buildSync({
     entryPoints: [entry],
     bundle: true,
     packages: 'external',
-    external: [SERVER],
+    external: withServer ? [] : [SERVER],
     platform: 'node',
     format: 'esm',
     target: 'node20',
@@ -66,7 +67,9 @@ function buildBundle(entry, path) {
 function removeStaleBundles(fingerprint) {
   const now = Date.now();
   for (const name of readdirSync(CACHE)) {
-    if (!/^(cli|validate|log-digest-worker)-/.test(name) || name.includes(fingerprint)) continue;
+    if (!/^(cli|serve|validate|log-digest-worker|parse-worker)-/.test(name) || name.includes(fingerprint)) {
+      continue;
+    }
     const path = join(CACHE, name);
     try {
       if (now - statSync(path).mtimeMs > STALE_MS) rmSync(path, { force: true });
@@ -76,8 +79,17 @@ function removeStaleBundles(fingerprint) {
   }
 }
 
-/** Each command's bundle, by the name its file starts with. */
-const BUNDLES = { cli: ENTRY, validate: VALIDATE_ENTRY, 'log-digest-worker': LOG_DIGEST_WORKER_ENTRY };
+/**
+ * Each command's bundle, by the name its file starts with. `serve` is the whole program with the
+ * server in it, and `parse-worker` the recording path's worker thread (ingest/parse-pool.ts).
+ */
+const BUNDLES = {
+  cli: { entry: ENTRY },
+  serve: { entry: ENTRY, withServer: true },
+  validate: { entry: VALIDATE_ENTRY },
+  'log-digest-worker': { entry: LOG_DIGEST_WORKER_ENTRY },
+  'parse-worker': { entry: PARSE_WORKER_ENTRY },
+};
 
 /**
  * The bundles for the current sources, by kind, undefined when they cannot be built. Missing ones
@@ -92,7 +104,9 @@ export function currentBundles() {
     try {
       for (const path of Object.values(paths)) statSync(path);
     } catch {
-      for (const [kind, entry] of Object.entries(BUNDLES)) buildBundle(entry, paths[kind]);
+      for (const [kind, { entry, ...options }] of Object.entries(BUNDLES)) {
+        buildBundle(entry, paths[kind], options);
+      }
       removeStaleBundles(fingerprint);
     }
     return paths;

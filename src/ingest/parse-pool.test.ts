@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import { REPO_ROOT } from '../../test/helpers/server.ts';
 import { assertRejectsServiceError } from '../../test/helpers/service-errors.ts';
 import { INLINE_PARSE_BYTES, ParsePool } from './parse-pool.ts';
 
@@ -44,5 +47,31 @@ describe('ParsePool', () => {
 
   it('keeps serving after a failure', async () => {
     assert.equal((await pool.parse(batch(1500), defaults)).length, 1500);
+  });
+});
+
+/** The worker bundle bin/opentrail.js hands `opentrail serve` for the current sources. */
+async function workerBundle(): Promise<URL> {
+  const bundles = (await import(pathToFileURL(join(REPO_ROOT, 'bin', 'bundles.js')).href)) as {
+    currentBundles(): Record<string, string> | undefined;
+  };
+  const path = bundles.currentBundles()?.['parse-worker'];
+  assert.ok(path, 'bin/bundles.js could not build the parse worker');
+  return pathToFileURL(path);
+}
+
+describe('ParsePool on the bundled parse worker', () => {
+  it('parses a large batch exactly as in place, with no TypeScript loader in the worker', async () => {
+    const pool = new ParsePool(1, await workerBundle());
+    try {
+      const body = batch(2000);
+      assert.deepEqual(await pool.parse(body, defaults), await new ParsePool(0).parse(body, defaults));
+      await assertRejectsServiceError(
+        pool.parse(Buffer.concat([body, Buffer.from('x')]), defaults),
+        'SerializationException',
+      );
+    } finally {
+      await pool.close();
+    }
   });
 });

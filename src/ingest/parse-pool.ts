@@ -17,6 +17,16 @@ import {
 const ENTRY = new URL('./parse-worker.ts', import.meta.url).href;
 const BOOTSTRAP = new URL('./worker-bootstrap.mjs', import.meta.url);
 
+/**
+ * The bundle of parse-worker.ts, which bin/opentrail.js names when the server runs from its bundle:
+ * the worker then loads it as it is. From the sources (tsx: tests, OPENTRAIL_TSX) the worker
+ * starts through worker-bootstrap.mjs, which registers tsx first.
+ */
+function bundledWorker(): URL | undefined {
+  const href = (globalThis as Record<symbol, unknown>)[Symbol.for('opentrail.parseWorker')];
+  return typeof href === 'string' ? new URL(href) : undefined;
+}
+
 /** Room for the records of several large batches between scavenges (V8's default holds about one). */
 const YOUNG_GENERATION_MB = 96;
 
@@ -38,12 +48,16 @@ export class ParsePool {
   private nextId = 0;
   private closed = false;
 
-  constructor(private readonly size: number) {
+  /** `workerUrl`: the bundled worker to run (default: the one bin/opentrail.js names, if any). */
+  constructor(
+    private readonly size: number,
+    private readonly workerUrl: URL | undefined = bundledWorker(),
+  ) {
     for (let i = 0; i < size; i++) this.workers.push(this.spawn());
   }
 
   private spawn(): { worker: Worker; pending: Map<number, Pending> } {
-    const worker = new Worker(BOOTSTRAP, {
+    const worker = new Worker(this.workerUrl ?? BOOTSTRAP, {
       workerData: { entry: ENTRY },
       // A batch's parsed records all live until the batch is done: in V8's default young
       // generation a scavenge lands mid-batch, copies them and promotes them to the old generation.

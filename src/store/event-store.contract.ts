@@ -22,7 +22,7 @@ const DAY_MS = 86_400_000;
 
 /** A log event with plain values in every lookup column, for tests of event stores and consumers. */
 export function testEvent(id: string, timeMs: number, extra: Partial<NewEvent> = {}): NewEvent {
-  return {
+  const event: NewEvent = {
     eventId: id,
     accountId: ACCOUNT,
     region: 'us-east-1',
@@ -35,9 +35,35 @@ export function testEvent(id: string, timeMs: number, extra: Partial<NewEvent> =
     category: 'Management',
     resourceTypes: [],
     resourceNames: [],
-    raw: JSON.stringify({ eventID: id }),
+    raw: '',
     ...extra,
   };
+  return { ...event, raw: extra.raw ?? recordTextOf(event) };
+}
+
+/**
+ * A record text whose lookup values (events/lookup-fields.ts) are the event's: what the recording
+ * path appends, and what a store may derive an event's lookup values from.
+ */
+function recordTextOf(e: NewEvent): string {
+  return JSON.stringify({
+    eventID: e.eventId,
+    eventName: e.eventName,
+    eventSource: e.eventSource,
+    ...(e.username !== null || e.accessKeyId !== null
+      ? {
+          userIdentity: {
+            type: 'IAMUser',
+            ...(e.username !== null ? { userName: e.username } : {}),
+            ...(e.accessKeyId !== null ? { accessKeyId: e.accessKeyId } : {}),
+          },
+        }
+      : {}),
+    ...(e.readOnly !== null ? { readOnly: e.readOnly } : {}),
+    ...(e.resourceTypes.length > 0
+      ? { resources: e.resourceTypes.map((type, i) => ({ type, ARN: e.resourceNames[i] })) }
+      : {}),
+  });
 }
 
 const QUERY = {
@@ -115,10 +141,8 @@ export function eventStoreContract(make: EventStoreFactory): void {
 
   it('readForDelivery() reads the same ranges with what log file delivery needs', async () => {
     const { store } = await fresh();
-    await store.append([
-      testEvent('a', 1000),
-      testEvent('b', 2000, { region: 'eu-west-1', category: 'Data' }),
-    ]);
+    const [a, b] = [testEvent('a', 1000), testEvent('b', 2000, { region: 'eu-west-1', category: 'Data' })];
+    await store.append([a, b]);
     await store.append([testEvent('c', 3000)]);
     assert.deepEqual(await store.readForDelivery(0n, 100, 2n), [
       {
@@ -129,7 +153,7 @@ export function eventStoreContract(make: EventStoreFactory): void {
         category: 'Management',
         eventTimeMs: 1000,
         recordedAtMs: RECORDED_MS,
-        raw: '{"eventID":"a"}',
+        raw: a.raw,
       },
       {
         seq: 2n,
@@ -139,7 +163,7 @@ export function eventStoreContract(make: EventStoreFactory): void {
         category: 'Data',
         eventTimeMs: 2000,
         recordedAtMs: RECORDED_MS,
-        raw: '{"eventID":"b"}',
+        raw: b.raw,
       },
     ]);
     assert.deepEqual(
@@ -195,7 +219,7 @@ export function eventStoreContract(make: EventStoreFactory): void {
     ]);
     const [d] = await store.lookup({ ...QUERY, maxSeq: store.lastSeq(), limit: 1 });
     assert.deepEqual(d?.resourceNames, ['bkt', 'bkt-2']);
-    assert.equal(d?.raw, '{"eventID":"d"}');
+    assert.equal((JSON.parse(d?.raw ?? '{}') as { eventID?: string }).eventID, 'd');
   });
 
   it('lookup() includes both ends of [startMs, endMs] and orders equal times by sequence, newest first', async () => {

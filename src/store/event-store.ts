@@ -1,6 +1,11 @@
 import type { EventCategory } from '../events/index.ts';
 
-/** An event as the log keeps it: the record's original text plus the columns lookups filter on. */
+/**
+ * An event as the log keeps it: the record's original text plus the columns lookups filter on.
+ * The lookup values (eventId, eventName … resourceNames) are those `lookupFieldsOf` derives from
+ * the record text (events/lookup-fields.ts), as every recording path makes them; a store may
+ * answer a lookup with values it derives from `raw` again.
+ */
 export interface NewEvent {
   eventId: string;
   accountId: string;
@@ -80,6 +85,7 @@ export interface LookupQuery {
 export interface EventStore {
   /** Appends in one durable transaction; resolves only once the events survive a crash. */
   append(events: readonly NewEvent[]): Promise<AppendOutcome[]>;
+  /** An Event history page, newest first; its events' lookup values may come from their record text. */
   lookup(query: LookupQuery): Promise<StoredEvent[]>;
   /** Highest sequence number recorded so far (0n when empty). */
   lastSeq(): bigint;
