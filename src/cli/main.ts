@@ -1,6 +1,7 @@
 /** The `opentrail` command: each command is registered from its own module under commands/. */
 import { Command } from 'commander';
 import { registerBuckets } from './commands/buckets.ts';
+import { registerIam } from './commands/iam.ts';
 import { registerImport } from './commands/import.ts';
 import { registerLookup } from './commands/lookup.ts';
 import { registerOrgs } from './commands/orgs.ts';
@@ -22,6 +23,7 @@ function buildProgram(): Command {
   registerQuery(program);
   registerBuckets(program);
   registerOrgs(program);
+  registerIam(program);
   registerValidate(program);
   return program;
 }

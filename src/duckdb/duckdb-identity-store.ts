@@ -1,15 +1,16 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { KeyProvider } from '../kms/index.ts';
-import type {
-  AccessKeyRecord,
-  IamAccessKey,
-  IamGroup,
-  IamRole,
-  IamSnapshot,
-  IamUser,
-  IamWrite,
-  IdentityStore,
-  ManagedPolicy,
+import {
+  ROOT_USER_NAME,
+  type AccessKeyRecord,
+  type IamAccessKey,
+  type IamGroup,
+  type IamRole,
+  type IamSnapshot,
+  type IamUser,
+  type IamWrite,
+  type IdentityStore,
+  type ManagedPolicy,
 } from '../iam/index.ts';
 
 const SCHEMA = `
@@ -33,6 +34,7 @@ CREATE TABLE IF NOT EXISTS access_keys (
   created_at BIGINT NOT NULL
 );
 ALTER TABLE iam_users ADD COLUMN IF NOT EXISTS doc VARCHAR;
+ALTER TABLE accounts ADD COLUMN IF NOT EXISTS root_key_issued_at BIGINT;
 CREATE TABLE IF NOT EXISTS iam_entities (
   account_id VARCHAR NOT NULL,
   kind VARCHAR NOT NULL,
@@ -48,7 +50,10 @@ type UserDoc = Omit<IamUser, 'accountId' | 'userName' | 'userId' | 'createdMs'>;
 /**
  * Accounts, IAM users and access keys, groups, roles and managed policies; secrets are sealed by
  * the key provider at rest. Users keep their own table (access keys join it); groups, roles and
- * policies are JSON documents in iam_entities, one row each.
+ * policies are JSON documents in iam_entities, one row each. The root user's keys are access keys
+ * under ROOT_USER_NAME, which no IAM user can be named; `accounts.root_key_issued_at` says when
+ * the bootstrap gave the account its root key (NULL in a data directory from before there was one).
+ * Every change to the schema is additive (IF NOT EXISTS), so an older data directory opens as is.
  */
 export class DuckDbIdentityStore implements IdentityStore {
   private constructor(
@@ -67,7 +72,10 @@ export class DuckDbIdentityStore implements IdentityStore {
   }
 
   async createAccount(accountId: string, nowMs: number): Promise<void> {
-    await this.connection.run('INSERT INTO accounts VALUES ($1, $2)', [accountId, BigInt(nowMs)]);
+    await this.connection.run('INSERT INTO accounts (account_id, created_at) VALUES ($1, $2)', [
+      accountId,
+      BigInt(nowMs),
+    ]);
   }
 
   async accountCreatedMs(accountId: string): Promise<number | undefined> {
@@ -103,19 +111,61 @@ export class DuckDbIdentityStore implements IdentityStore {
     }
   }
 
-  async listAccessKeys(): Promise<AccessKeyRecord[]> {
+  async issueRootKey(key: AccessKeyRecord, nowMs: number): Promise<void> {
+    await this.connection.run('BEGIN TRANSACTION');
+    try {
+      await this.connection.run('INSERT INTO access_keys VALUES ($1, $2, $3, $4, $5, $6)', [
+        key.accessKeyId,
+        key.accountId,
+        ROOT_USER_NAME,
+        this.keys.seal(key.secretAccessKey, `access-key:${key.accessKeyId}`),
+        key.status,
+        BigInt(nowMs),
+      ]);
+      await this.connection.run('UPDATE accounts SET root_key_issued_at = $2 WHERE account_id = $1', [
+        key.accountId,
+        BigInt(nowMs),
+      ]);
+      await this.connection.run('COMMIT');
+    } catch (error) {
+      await this.connection.run('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async rootKeyIssuedMs(accountId: string): Promise<number | undefined> {
     const rows = await this.connection.runAndReadAll(
-      `SELECT k.access_key_id, k.account_id, k.user_name, u.user_id, k.secret_sealed, k.status
-       FROM access_keys k JOIN iam_users u USING (account_id, user_name) ORDER BY k.created_at`,
+      'SELECT root_key_issued_at FROM accounts WHERE account_id = $1',
+      [accountId],
     );
-    return rows.getRowObjectsJS().map((r) => ({
-      accessKeyId: r.access_key_id as string,
-      accountId: r.account_id as string,
-      userName: r.user_name as string,
-      userId: r.user_id as string,
-      secretAccessKey: this.keys.open(r.secret_sealed as string, `access-key:${r.access_key_id as string}`),
-      status: r.status === 'Inactive' ? 'Inactive' : 'Active',
-    }));
+    const issued = rows.getColumnsJS()[0]?.[0] as bigint | null | undefined;
+    return issued === undefined || issued === null ? undefined : Number(issued);
+  }
+
+  async listAccessKeys(): Promise<AccessKeyRecord[]> {
+    // The root user's keys have no IAM user row: their principal ID is the account ID.
+    const rows = await this.connection.runAndReadAll(
+      `SELECT k.access_key_id, k.account_id, k.user_name,
+              CASE WHEN k.user_name = $1 THEN k.account_id ELSE u.user_id END AS user_id,
+              k.secret_sealed, k.status, u.doc
+       FROM access_keys k LEFT JOIN iam_users u USING (account_id, user_name)
+       WHERE u.user_id IS NOT NULL OR k.user_name = $1
+       ORDER BY k.created_at`,
+      [ROOT_USER_NAME],
+    );
+    return rows.getRowObjectsJS().map((r) => {
+      // The user's path, which its calls' ARN carries (the bootstrap's admin has no doc: `/`).
+      const path = typeof r.doc === 'string' ? (JSON.parse(r.doc) as Partial<UserDoc>).path : undefined;
+      return {
+        accessKeyId: r.access_key_id as string,
+        accountId: r.account_id as string,
+        userName: r.user_name as string,
+        userId: r.user_id as string,
+        secretAccessKey: this.keys.open(r.secret_sealed as string, `access-key:${r.access_key_id as string}`),
+        status: r.status === 'Inactive' ? 'Inactive' : 'Active',
+        ...(path !== undefined ? { path } : {}),
+      };
+    });
   }
 
   async loadIam(): Promise<IamSnapshot> {

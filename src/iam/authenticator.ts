@@ -1,5 +1,6 @@
+import { KeyLastUses, type KeyLastUse } from './key-last-uses.ts';
 import type { AccessKeyRecord, Principal } from './principal.ts';
-import { userArn } from './principal.ts';
+import { ROOT_USER_NAME, rootArn, userArn } from './principal.ts';
 import { sessionPrincipal, type SessionClaims, type SessionTokens } from './sessions.ts';
 import {
   beginSigV4,
@@ -27,12 +28,7 @@ export interface PendingAuthentication {
   nowMs: number;
 }
 
-/** When, for which service and Region an access key last signed a request that verified. */
-export interface KeyLastUse {
-  timeMs: number;
-  service: string;
-  region: string;
-}
+export type { KeyLastUse } from './key-last-uses.ts';
 
 /**
  * Verifies SigV4 against the known access keys (held in memory, decrypted at start), in two
@@ -40,11 +36,12 @@ export interface KeyLastUse {
  */
 export class Authenticator {
   private readonly keys = new Map<string, AccessKeyRecord>();
-  private readonly lastUses = new Map<string, KeyLastUse>();
 
   constructor(
     keys: readonly AccessKeyRecord[],
     private readonly sessions?: SessionTokens,
+    /** Where verified uses of long-term keys are kept (persisted when it has a store). */
+    private readonly lastUses: KeyLastUses = new KeyLastUses(),
   ) {
     for (const k of keys) this.keys.set(k.accessKeyId, k);
   }
@@ -53,18 +50,24 @@ export class Authenticator {
     this.keys.set(key.accessKeyId, key);
   }
 
-  /** A key set Inactive signs nothing from the next request on; a renamed user keeps its keys. */
-  updateKey(accessKeyId: string, change: { status?: 'Active' | 'Inactive'; userName?: string }): void {
+  /**
+   * A key set Inactive signs nothing from the next request on; a renamed or moved user keeps its
+   * keys, and its calls carry the new name and path from the next request on.
+   */
+  updateKey(
+    accessKeyId: string,
+    change: { status?: 'Active' | 'Inactive'; userName?: string; path?: string },
+  ): void {
     const key = this.keys.get(accessKeyId);
     if (key) this.keys.set(accessKeyId, { ...key, ...change });
   }
 
   removeKey(accessKeyId: string): void {
     this.keys.delete(accessKeyId);
-    this.lastUses.delete(accessKeyId);
+    this.lastUses.forget(accessKeyId);
   }
 
-  /** The key's last verified use since the server started (IAM GetAccessKeyLastUsed). */
+  /** The key's last verified use, to the minute (IAM GetAccessKeyLastUsed). */
   lastUse(accessKeyId: string): KeyLastUse | undefined {
     return this.lastUses.get(accessKeyId);
   }
@@ -101,7 +104,7 @@ export class Authenticator {
     const verified = completeSigV4(pending.signature, bodyHash);
     if ('key' in pending.signer) {
       const { service, region } = verified;
-      this.lastUses.set(pending.signer.key.accessKeyId, { timeMs: pending.nowMs, service, region });
+      this.lastUses.record(pending.signer.key.accessKeyId, { timeMs: pending.nowMs, service, region });
     }
     const principal =
       'session' in pending.signer
@@ -116,11 +119,21 @@ export class Authenticator {
 }
 
 function principalOf(key: AccessKeyRecord, verified: VerifiedCaller): Principal {
+  if (key.userName === ROOT_USER_NAME) {
+    // The root user: its ARN names the account, and its principal ID is the account ID.
+    return {
+      accountId: key.accountId,
+      userName: ROOT_USER_NAME,
+      userId: key.accountId,
+      arn: rootArn(key.accountId, verified.region),
+      accessKeyId: key.accessKeyId,
+    };
+  }
   return {
     accountId: key.accountId,
     userName: key.userName,
     userId: key.userId,
-    arn: userArn(key.accountId, key.userName, verified.region),
+    arn: userArn(key.accountId, key.userName, verified.region, key.path),
     accessKeyId: key.accessKeyId,
   };
 }

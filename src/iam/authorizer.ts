@@ -14,6 +14,11 @@ export interface AuthorizationTarget {
   action?: string;
   /** The resource ARN, or `*` for actions with no resource type (Service Authorization Reference). */
   resource: string;
+  /**
+   * How an access-denied text names the resource when not by its ARN: IAM names an existing user,
+   * group or role by type and name (`on resource: user alice`) and a policy by type and ARN.
+   */
+  resourceLabel?: string;
   /** The account that owns the resource; the caller's when absent. Cross-account needs both sides. */
   resourceAccount?: string;
   /**

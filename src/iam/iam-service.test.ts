@@ -4,6 +4,7 @@ import { assertRejectsServiceError, assertServiceError } from '../../test/helper
 import { AWS_MANAGED_POLICY_ENTITIES } from './aws-managed-policies.ts';
 import type { IamSnapshot, IamWrite } from './iam-entities.ts';
 import { IamService, page, policySize, type IamCall, type KeyRegistry } from './iam-service.ts';
+import type { AccessKeyRecord } from './principal.ts';
 
 const CALL: IamCall = { accountId: '111122223333', partition: 'aws', nowMs: 1000, callerUserName: 'admin' };
 const DOC =
@@ -89,6 +90,26 @@ describe('IamService', () => {
       'InvalidInputException',
       'Duplicate tag keys found. Please note that Tag keys are case insensitive.',
     );
+  });
+
+  it("tells the key registry a new key's user path, and the new name and path of a moved user", async () => {
+    const registered = new Map<string, AccessKeyRecord>();
+    const registry: KeyRegistry = {
+      addKey: (k) => void registered.set(k.accessKeyId, k),
+      updateKey: (id, change) => void registered.set(id, { ...registered.get(id)!, ...change }),
+      removeKey: (id) => void registered.delete(id),
+    };
+    const iam = await IamService.open({ store: memoryStore(), registry, awsPolicies: [] });
+    await iam.createUser(CALL, { userName: 'alice', path: '/division/' });
+    const key = await iam.createAccessKey(CALL, 'alice');
+    assert.equal(registered.get(key.accessKeyId)?.path, '/division/');
+    await iam.updateUser(CALL, { userName: 'alice', newUserName: 'ally', newPath: '/sales/' });
+    assert.deepEqual(
+      { userName: registered.get(key.accessKeyId)?.userName, path: registered.get(key.accessKeyId)?.path },
+      { userName: 'ally', path: '/sales/' },
+    );
+    await iam.updateUser(CALL, { userName: 'ally', newPath: '/eng/' });
+    assert.equal(registered.get(key.accessKeyId)?.path, '/eng/');
   });
 
   it('page() pages by name with an opaque marker; policySize() does not count whitespace', () => {

@@ -23,7 +23,7 @@ import {
   type ManagedPolicy,
   type Tag,
 } from './iam-entities.ts';
-import { newAccessKeyId, newSecretAccessKey, type AccessKeyRecord } from './principal.ts';
+import { ROOT_USER_NAME, newAccessKeyId, newSecretAccessKey, type AccessKeyRecord } from './principal.ts';
 
 /** AWS's default IAM quotas ("IAM and AWS STS quotas"). */
 export const IAM_QUOTAS = {
@@ -53,7 +53,10 @@ export interface IamStore {
 /** The signing keys the server accepts (the Authenticator), told of every key change. */
 export interface KeyRegistry {
   addKey(key: AccessKeyRecord): void;
-  updateKey(accessKeyId: string, change: { status?: 'Active' | 'Inactive'; userName?: string }): void;
+  updateKey(
+    accessKeyId: string,
+    change: { status?: 'Active' | 'Inactive'; userName?: string; path?: string },
+  ): void;
   removeKey(accessKeyId: string): void;
 }
 
@@ -297,7 +300,8 @@ export class IamService {
           account.users.set(nameKey(newName), updated);
           for (const k of keys) {
             account.keys.set(k.accessKeyId, { ...k, userName: newName });
-            this.registry.updateKey(k.accessKeyId, { userName: newName });
+            // The user's calls carry its new name and path (userIdentity.arn, access-denied texts).
+            this.registry.updateKey(k.accessKeyId, { userName: newName, path: updated.path });
           }
         },
       };
@@ -346,8 +350,17 @@ export class IamService {
 
   // ----- access keys -----
 
+  /**
+   * Whose keys a call names: an IAM user, or the root user (ROOT_USER_NAME: the API layer names it
+   * only for a root caller that gives no UserName, as IAM does for the caller's own keys).
+   */
+  private keyOwner(call: IamCall, userName: string): { userName: string; userId: string; path?: string } {
+    if (userName === ROOT_USER_NAME) return { userName, userId: call.accountId };
+    return this.user(call, userName);
+  }
+
   accessKeysOf(call: IamCall, userName: string): IamAccessKey[] {
-    const user = this.user(call, userName);
+    const user = this.keyOwner(call, userName);
     return [...this.account(call.accountId).keys.values()]
       .filter((k) => k.userName === user.userName)
       .sort((a, b) => a.createdMs - b.createdMs);
@@ -356,7 +369,7 @@ export class IamService {
   /** The new key with its secret: the only time the secret is shown, as on AWS. */
   createAccessKey(call: IamCall, userName: string): Promise<IamAccessKey & { secretAccessKey: string }> {
     return this.change(() => {
-      const user = this.user(call, userName);
+      const user = this.keyOwner(call, userName);
       if (this.accessKeysOf(call, user.userName).length >= IAM_QUOTAS.accessKeysPerUser) {
         throw iamError(
           'LimitExceededException',
@@ -383,6 +396,7 @@ export class IamService {
             userName: user.userName,
             userId: user.userId,
             status: 'Active',
+            ...(user.path !== undefined ? { path: user.path } : {}),
           });
           return key;
         },
@@ -391,7 +405,7 @@ export class IamService {
   }
 
   private keyOf(call: IamCall, userName: string, accessKeyId: string): IamAccessKey {
-    const user = this.user(call, userName);
+    const user = this.keyOwner(call, userName);
     const key = this.account(call.accountId).keys.get(accessKeyId);
     if (!key || key.userName !== user.userName) {
       throw noSuchEntity(`The Access Key with id ${accessKeyId} cannot be found.`);

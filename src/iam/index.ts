@@ -6,12 +6,16 @@ export {
   type KeyLastUse,
   type PendingAuthentication,
 } from './authenticator.ts';
+export { KeyLastUses, type KeyLastUseStore, type KeyLastUsesOptions } from './key-last-uses.ts';
 export {
   bootstrapIdentity,
   ensureAdminAccess,
   writeCliConfig,
   ADMIN_USER,
+  CREDENTIALS_FILE,
   CREDENTIALS_PROFILE,
+  ROOT_CREDENTIALS_FILE,
+  ROOT_CREDENTIALS_PROFILE,
   type BootstrapResult,
 } from './bootstrap.ts';
 export type { IdentityStore } from './identity-store.ts';

@@ -4,8 +4,9 @@ import { AWS_MANAGED_POLICY_ENTITIES } from './aws-managed-policies.ts';
 import type { AuthorizationDecision, AuthorizationRequest } from './authorizer.ts';
 import { denialMessage } from './authorizer.ts';
 import { IamService, type IamCall, type KeyRegistry } from './iam-service.ts';
-import { IamCallerPolicies, PolicyAuthorizer } from './policy-authorizer.ts';
-import type { Principal } from './principal.ts';
+import { IamCallerPolicies, PolicyAuthorizer, type PolicyAuthorizerOptions } from './policy-authorizer.ts';
+import { parsePolicy } from './policy/index.ts';
+import { ROOT_USER_NAME, type Principal } from './principal.ts';
 
 const ACCOUNT = '111122223333';
 const CALL: IamCall = { accountId: ACCOUNT, partition: 'aws', nowMs: 0, callerUserName: 'admin' };
@@ -361,5 +362,112 @@ describe('PolicyAuthorizer', () => {
 
   it('denies everything to a caller IAM no longer knows', () => {
     assert.equal(decide({ principal: principal('ghost'), action: 'cloudtrail:LookupEvents' }).effect, 'Deny');
+  });
+});
+
+describe('PolicyAuthorizer and the root user', () => {
+  const ROOT: Principal = {
+    accountId: ACCOUNT,
+    userName: ROOT_USER_NAME,
+    userId: ACCOUNT,
+    arn: `arn:aws:iam::${ACCOUNT}:root`,
+    accessKeyId: 'AKIAROOTEXAMPLE00001',
+  };
+  const compiledScp = (document: string) => {
+    const parsed = parsePolicy(document, 'scp', { id: 'p-denystop', sourceType: 'scp' });
+    assert.ok(parsed.ok);
+    return parsed.policy;
+  };
+  let iam: IamService;
+  const authorizerWith = (options: Partial<PolicyAuthorizerOptions> = {}) =>
+    new PolicyAuthorizer({
+      policies: new IamCallerPolicies(iam),
+      requireMfaForDestruction: true,
+      now: () => NOW,
+      ...options,
+    });
+
+  beforeEach(async () => {
+    iam = await IamService.open({
+      store: {
+        loadIam: () => Promise.resolve({ users: [], groups: [], roles: [], policies: [], accessKeys: [] }),
+        writeIam: () => Promise.resolve(),
+      },
+      registry: noKeys,
+      awsPolicies: AWS_MANAGED_POLICY_ENTITIES,
+    });
+  });
+
+  it('allows the root user everything in its own account without any policy', () => {
+    const authorizer = authorizerWith();
+    for (const action of ['cloudtrail:CreateTrail', 'cloudtrail:PutEventSelectors', 'iam:CreateUser']) {
+      assert.deepEqual(
+        authorizer.authorize({
+          principal: ROOT,
+          action,
+          region: 'us-east-1',
+          targets: [{ resource: TRAIL }],
+        }),
+        { effect: 'Allow' },
+        action,
+      );
+    }
+  });
+
+  it("denies the root user another account's resource that no resource policy shares", () => {
+    const other = 'arn:aws:cloudtrail:us-east-1:444455556666:trail/theirs';
+    const decision = authorizerWith().authorize({
+      principal: ROOT,
+      action: 'cloudtrail:GetTrail',
+      region: 'us-east-1',
+      targets: [{ resource: other, resourceAccount: '444455556666' }],
+    });
+    assert.equal(decision.effect, 'Deny');
+  });
+
+  it("holds an SCP's explicit deny against a member account's root user", () => {
+    const deny = compiledScp(doc({ Effect: 'Deny', Action: 'cloudtrail:StopLogging', Resource: '*' }));
+    const allowAll = compiledScp(doc({ Effect: 'Allow', Action: '*', Resource: '*' }));
+    const authorizer = authorizerWith({
+      requireMfaForDestruction: false,
+      serviceControlPolicies: (accountId) =>
+        accountId === ACCOUNT ? [[allowAll], [allowAll, deny]] : undefined,
+    });
+    const request = { principal: ROOT, region: 'us-east-1', targets: [{ resource: TRAIL }] };
+    const stop = authorizer.authorize({ ...request, action: 'cloudtrail:StopLogging' });
+    assert.equal(stop.effect, 'Deny');
+    assert.match(
+      denialMessage({ ...request, action: 'cloudtrail:StopLogging' }, stop),
+      new RegExp(
+        `^User: arn:aws:iam::${ACCOUNT}:root is not authorized to perform: cloudtrail:StopLogging .*service control policy`,
+      ),
+    );
+    assert.deepEqual(authorizer.authorize({ ...request, action: 'cloudtrail:StartLogging' }), {
+      effect: 'Allow',
+    });
+  });
+
+  it('asks the root user for an MFA session before destruction, and allows it with one', () => {
+    const authorizer = authorizerWith();
+    const request = {
+      action: 'cloudtrail:StopLogging',
+      region: 'us-east-1',
+      targets: [{ resource: TRAIL }],
+      destructive: true,
+    };
+    const denied = authorizer.authorize({ ...request, principal: ROOT });
+    assert.equal(denied.effect, 'Deny');
+    assert.match(
+      denialMessage({ ...request, principal: ROOT }, denied),
+      /requires an MFA-authenticated session .*aws sts get-session-token --serial-number/,
+    );
+    assert.equal(
+      authorizer.authorize({ ...request, principal: { ...ROOT, session: plainSession } }).effect,
+      'Deny',
+      'a session without MFA is not enough',
+    );
+    assert.deepEqual(authorizer.authorize({ ...request, principal: { ...ROOT, session: mfaSession(60) } }), {
+      effect: 'Allow',
+    });
   });
 });

@@ -39,7 +39,7 @@ import type {
   PolicyVersion,
 } from './iam-entities.ts';
 import type { IamCall, IamService } from './iam-service.ts';
-import type { Principal } from './principal.ts';
+import { isRootPrincipal, type Principal } from './principal.ts';
 
 /** What the evaluation needs to know of a caller besides the request. */
 export interface CallerPolicies {
@@ -115,7 +115,7 @@ export class PolicyAuthorizer implements Authorizer {
       const message = policyAccessDenied(result, {
         principalArn: request.principal.arn,
         action,
-        resource: target.resource,
+        resource: target.resourceLabel ?? target.resource,
       });
       if (message === undefined) continue;
       const prefix = `User: ${request.principal.arn} is not authorized to perform: ${action} `;
@@ -177,7 +177,6 @@ function contextOf(request: AuthorizationRequest, nowMs: number): ContextInput {
   return context;
 }
 
-const ROOT_ARN = /^arn:[^:]+:iam::\d{12}:root$/;
 /** How many distinct inline session policies stay compiled. */
 const SESSION_POLICY_CACHE = 1000;
 /** A session policy that allows nothing: what an unusable set of session policies leaves. */
@@ -206,7 +205,9 @@ export class IamCallerPolicies implements CallerPolicySource {
       nowMs: 0,
       callerUserName: principal.userName,
     };
-    if (ROOT_ARN.test(principal.arn)) {
+    // The root user has no policies: it may do everything in its own account, limited only by
+    // SCPs (in a member account) and the MFA-before-destruction rule ("AWS account root user").
+    if (isRootPrincipal(principal)) {
       return {
         principal: {
           type: 'Root',

@@ -46,6 +46,8 @@ export interface AccessKeyRecord {
   userName: string;
   userId: string;
   status: 'Active' | 'Inactive';
+  /** The user's IAM path (`/division/`), which its ARN carries; `/` when absent. */
+  path?: string;
 }
 
 // AWS key and unique IDs use a base32 alphabet after their four-letter prefix.
@@ -75,16 +77,41 @@ export function newSecretAccessKey(): string {
 
 /**
  * IAM is global: a user ARN names no Region, and is in the partition of the Region the call was
- * signed for, as are the resources the call creates.
+ * signed for, as are the resources the call creates. It carries the user's path
+ * (`arn:aws:iam::123456789012:user/division/alice`), as userIdentity.arn and access-denied texts do.
  */
-export function userArn(accountId: string, userName: string, region: string): string {
+export function userArn(accountId: string, userName: string, region: string, path = '/'): string {
   return formatArn({
     partition: partitionOf(region),
     service: 'iam',
     region: '',
     accountId,
-    resource: `user/${userName}`,
+    resource: `user${path}${userName}`,
   });
+}
+
+/**
+ * The account's root user in the places IAM keeps a user name: its access keys and its MFA
+ * devices. IAM's credential report names it so; no IAM user name can be it (`[\w+=,.@-]+`).
+ */
+export const ROOT_USER_NAME = '<root_account>';
+
+/** The root user's ARN (`arn:aws:iam::ACCOUNT:root`); its principal ID is the account ID. */
+export function rootArn(accountId: string, region: string): string {
+  return formatArn({
+    partition: partitionOf(region),
+    service: 'iam',
+    region: '',
+    accountId,
+    resource: 'root',
+  });
+}
+
+const ROOT_ARN = /^arn:[^:]+:iam::\d{12}:root$/;
+
+/** Whether a caller is an account's root user (its long-term key or a session it made). */
+export function isRootPrincipal(principal: Pick<Principal, 'arn'>): boolean {
+  return ROOT_ARN.test(principal.arn);
 }
 
 export function isAccountId(value: string): boolean {

@@ -6,7 +6,7 @@
  */
 import { ServiceError } from '../../errors.ts';
 import { partitionOf } from '../../events/index.ts';
-import { iamWireCode } from '../../iam/index.ts';
+import { ROOT_USER_NAME, iamWireCode, isRootPrincipal, type IamCall } from '../../iam/index.ts';
 import type { CallContext, Endpoint, Operation } from '../endpoint.ts';
 import {
   QUERY_CONTENT_TYPE,
@@ -17,7 +17,9 @@ import {
   readQueryInput,
   queryErrorAnswer,
   writeQueryResponse,
+  type ServiceModel,
 } from '../query-protocol.ts';
+import { IAM_AUTHORIZED_OPERATIONS, iamAuthorization } from './authorization.ts';
 import * as identities from './identities.ts';
 import { IAM_MODEL } from './iam-model.ts';
 import type { IamHandler, IamServices } from './operation.ts';
@@ -103,6 +105,43 @@ function isReadOnly(name: string): boolean {
   return /^(Get|List|Generate|Simulate)/.test(name);
 }
 
+/** EnableMFADevice with UserName optional: how the root user, which has no IAM user name, asks. */
+const ROOT_ENABLE_MFA_MODEL: ServiceModel = (() => {
+  const shapeName = IAM_MODEL.operations.EnableMFADevice?.input ?? '';
+  const shape = IAM_MODEL.shapes[shapeName];
+  if (!shape) return IAM_MODEL;
+  const required = (shape.required ?? []).filter((member) => member !== 'UserName');
+  return { ...IAM_MODEL, shapes: { ...IAM_MODEL.shapes, [shapeName]: { ...shape, required } } };
+})();
+
+/**
+ * An operation's input by the IAM model. The one exception: the root user enables its own MFA
+ * device with EnableMFADevice without UserName or with `<root_account>` (see mfa.ts); anyone
+ * else gets the model's errors for both.
+ */
+function readIamInput(name: string, params: URLSearchParams, call: CallContext): Record<string, unknown> {
+  if (name === 'EnableMFADevice' && isRootPrincipal(call.caller.principal)) {
+    const userName = params.get('UserName');
+    if (userName === null || userName === ROOT_USER_NAME) {
+      params.delete('UserName');
+      const input = readQueryInput(ROOT_ENABLE_MFA_MODEL, name, params);
+      return userName === null ? input : { ...input, UserName: userName };
+    }
+  }
+  return readQueryInput(IAM_MODEL, name, params);
+}
+
+/** Who calls IAM and when, as IamService takes it. */
+function iamCallOf(call: CallContext): IamCall {
+  const { principal, region } = call.caller;
+  return {
+    accountId: principal.accountId,
+    partition: partitionOf(region),
+    nowMs: call.nowMs,
+    callerUserName: principal.userName,
+  };
+}
+
 function iamOperation(
   name: string,
   handler: IamHandler | undefined,
@@ -116,22 +155,20 @@ function iamOperation(
     readOnly,
     category: 'Management',
     auditRegion: 'us-east-1',
-    parse: (body) => readQueryInput(IAM_MODEL, name, parseQueryParams(body)),
+    parse: (body, call) => readIamInput(name, parseQueryParams(body), call),
+    // Served operations are authorized after parse on the resources they name (authorization.ts).
+    ...(handler && IAM_AUTHORIZED_OPERATIONS.has(name)
+      ? {
+          authorization: (input: Record<string, unknown>, call: CallContext) =>
+            iamAuthorization(name, input, services.iam, iamCallOf(call), call.caller.principal),
+        }
+      : {}),
     // The pipeline writes them in lower camel case, bounded (auditField).
     requestParameters: (input) =>
       input && Object.keys(input).length > 0 ? (recordOf(input) as Record<string, unknown>) : null,
     async handle(input, call: CallContext) {
       if (!handler) throw new ServiceError('InvalidAction', `OpenTrail does not implement ${name} yet.`);
-      const { principal, region } = call.caller;
-      const result = await handler(input, {
-        ...services,
-        call: {
-          accountId: principal.accountId,
-          partition: partitionOf(region),
-          nowMs: call.nowMs,
-          callerUserName: principal.userName,
-        },
-      });
+      const result = await handler(input, { ...services, call: iamCallOf(call) });
       const recorded = result.record !== undefined ? result.record : (result.output ?? null);
       return {
         // Changes are recorded with what they answered (CreateUser's user), as AWS records them.

@@ -1,13 +1,16 @@
 /** IAM users, access keys, groups and membership, roles, and their tags. */
-import { iamError, page, type Tag } from '../../iam/index.ts';
+import { ROOT_USER_NAME, iamError, page, type Tag } from '../../iam/index.ts';
 import { opt, optNumber, req, truncation, type IamHandler } from './operation.ts';
-import { accessKeyView, groupView, roleView, userView } from './views.ts';
+import { accessKeyView, groupView, roleView, rootUserView, userView } from './views.ts';
 
 function tags(input: Record<string, unknown>): Tag[] | undefined {
   return input.Tags as Tag[] | undefined;
 }
 
-/** The user a call names, or without UserName the calling user (as IAM does for access keys). */
+/**
+ * The user a call names, or without UserName the calling user (as IAM does for access keys): for
+ * a root caller the root user (ROOT_USER_NAME), whose own keys it manages so.
+ */
 function userOf(input: Record<string, unknown>, callerUserName: string): string {
   return opt(input, 'UserName') ?? callerUserName;
 }
@@ -25,9 +28,13 @@ export const createUser: IamHandler = async (input, { iam, call }) => {
   return { output: { User: userView(iam, call, user) } };
 };
 
-export const getUser: IamHandler = (input, { iam, call }) => {
-  const user = iam.user(call, userOf(input, call.callerUserName));
-  return Promise.resolve({ output: { User: userView(iam, call, user) } });
+export const getUser: IamHandler = async (input, { iam, call, accountCreatedMs }) => {
+  const userName = userOf(input, call.callerUserName);
+  // Signed as root without UserName: the root user itself (no IAM user name can name it).
+  if (userName === ROOT_USER_NAME) {
+    return { output: { User: rootUserView(call, await accountCreatedMs?.(call.accountId)) } };
+  }
+  return { output: { User: userView(iam, call, iam.user(call, userName)) } };
 };
 
 export const listUsers: IamHandler = (input, { iam, call }) => {

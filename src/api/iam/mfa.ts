@@ -3,11 +3,22 @@
  * DeactivateMFADevice, DeleteVirtualMFADevice, ListMFADevices, ListVirtualMFADevices) over
  * iam/mfa-devices.ts. The seed leaves the server once, in CreateVirtualMFADevice's answer (as
  * Base32 text and as a QR code PNG of its otpauth:// URI); the audit record keeps only the serial.
+ *
+ * The root user has MFA devices too (ROOT_USER_NAME in the device). AWS enables the root user's
+ * only in its console; OpenTrail has none, so the root user calls EnableMFADevice itself, leaving
+ * UserName out (the SDKs allow it) or giving `<root_account>` (the AWS CLI insists on the member),
+ * and lists and deactivates its devices without UserName, as an IAM user does its own.
  */
 import QRCode from 'qrcode';
-import { base32Seed, otpauthUri, type MfaDevices, type VirtualMfaDevice } from '../../iam/index.ts';
+import {
+  ROOT_USER_NAME,
+  base32Seed,
+  otpauthUri,
+  type MfaDevices,
+  type VirtualMfaDevice,
+} from '../../iam/index.ts';
 import { opt, req, type IamHandler } from './operation.ts';
-import { userView } from './views.ts';
+import { rootUserView, userView } from './views.ts';
 
 function deviceView(device: VirtualMfaDevice): Record<string, unknown> {
   return {
@@ -40,8 +51,10 @@ export function mfaHandlers(devices: MfaDevices): Record<string, IamHandler> {
       };
     },
     EnableMFADevice: async (input, { iam, call }) => {
-      const userName = req(input, 'UserName');
-      iam.user(call, userName);
+      // Without UserName (or with `<root_account>`): the root user's own device. The endpoint's
+      // parse lets only the root user leave it out.
+      const userName = opt(input, 'UserName') ?? call.callerUserName;
+      if (userName !== ROOT_USER_NAME || call.callerUserName !== ROOT_USER_NAME) iam.user(call, userName);
       await devices.enable({
         accountId: call.accountId,
         userName,
@@ -54,7 +67,7 @@ export function mfaHandlers(devices: MfaDevices): Record<string, IamHandler> {
     },
     DeactivateMFADevice: async (input, { iam, call }) => {
       const userName = opt(input, 'UserName') ?? call.callerUserName;
-      iam.user(call, userName);
+      if (userName !== ROOT_USER_NAME) iam.user(call, userName);
       await devices.deactivate(call.accountId, userName, req(input, 'SerialNumber'));
       return {};
     },
@@ -64,31 +77,37 @@ export function mfaHandlers(devices: MfaDevices): Record<string, IamHandler> {
     },
     ListMFADevices: (input, { iam, call }) => {
       const userName = opt(input, 'UserName') ?? call.callerUserName;
-      iam.user(call, userName);
+      const root = userName === ROOT_USER_NAME;
+      if (!root) iam.user(call, userName);
       const found = devices.forUser(call.accountId, userName);
       return Promise.resolve({
         output: {
-          MFADevices: found.map((d) => ({ UserName: userName, ...deviceView(d) })),
+          MFADevices: found.map((d) => ({ ...(root ? {} : { UserName: userName }), ...deviceView(d) })),
           IsTruncated: false,
         },
       });
     },
-    ListVirtualMFADevices: (input, { iam, call }) => {
+    ListVirtualMFADevices: async (input, { iam, call, accountCreatedMs }) => {
       const status = opt(input, 'AssignmentStatus') ?? 'Any';
       const found = devices
         .inAccountAll(call.accountId)
         .filter((d) => status === 'Any' || (status === 'Assigned') === (d.userName !== undefined));
-      return Promise.resolve({
+      const rootCreatedMs = found.some((d) => d.userName === ROOT_USER_NAME)
+        ? await accountCreatedMs?.(call.accountId)
+        : undefined;
+      const userOf = (userName: string): Record<string, unknown> =>
+        userName === ROOT_USER_NAME
+          ? rootUserView(call, rootCreatedMs)
+          : userView(iam, call, iam.user(call, userName), false);
+      return {
         output: {
           VirtualMFADevices: found.map((d) => ({
             ...deviceView(d),
-            ...(d.userName !== undefined
-              ? { User: userView(iam, call, iam.user(call, d.userName), false) }
-              : {}),
+            ...(d.userName !== undefined ? { User: userOf(d.userName) } : {}),
           })),
           IsTruncated: false,
         },
-      });
+      };
     },
   };
 }

@@ -5,6 +5,8 @@ export interface IamServices {
   iam: IamService;
   /** An access key's last verified use (the Authenticator's). */
   lastUse: (accessKeyId: string) => KeyLastUse | undefined;
+  /** When an account was created: the root user's CreateDate. */
+  accountCreatedMs?: (accountId: string) => Promise<number | undefined>;
 }
 
 /** What every IAM handler gets besides its input. */

@@ -4,6 +4,7 @@
  * (json_decode_policies), the SDKs hand them on as they are.
  */
 import {
+  ROOT_USER_NAME,
   uriEncode,
   type IamAccessKey,
   type IamCall,
@@ -42,6 +43,18 @@ export function userView(
           Tags: user.tags.length > 0 ? user.tags : undefined,
         }
       : {}),
+  };
+}
+
+/**
+ * The root user where IAM answers a User (GetUser signed as root, the user of a root MFA device):
+ * its ID is the account ID and its ARN `arn:aws:iam::ACCOUNT:root`; it has no path or user name.
+ */
+export function rootUserView(call: IamCall, createdMs: number | undefined): Record<string, unknown> {
+  return {
+    UserId: call.accountId,
+    Arn: `arn:${call.partition}:iam::${call.accountId}:root`,
+    ...(createdMs !== undefined ? { CreateDate: new Date(createdMs) } : {}),
   };
 }
 
@@ -119,9 +132,10 @@ export function versionView(
   };
 }
 
+/** An access key; the root user's name none (it is no IAM user). */
 export function accessKeyView(key: IamAccessKey): Record<string, unknown> {
   return {
-    UserName: key.userName,
+    UserName: key.userName === ROOT_USER_NAME ? undefined : key.userName,
     AccessKeyId: key.accessKeyId,
     Status: key.status,
     CreateDate: new Date(key.createdMs),

@@ -5,8 +5,8 @@
  * identity policies; across accounts both sides always (the engine's `trust` evaluation does
  * both, with SCPs and boundaries). Authorization runs on the role's ARN after parse, with the
  * request's condition keys: sts:ExternalId, sts:RoleSessionName, aws:RequestTag/aws:TagKeys for
- * session tags (which also need sts:TagSession), and aws:MultiFactorAuthPresent once
- * SerialNumber/TokenCode are verified. The session it answers is an `ASIA…` key whose principal
+ * session tags (which also need sts:TagSession), aws:ResourceTag/iam:ResourceTag from the role's
+ * tags, and aws:MultiFactorAuthPresent once SerialNumber/TokenCode are verified. The session it answers is an `ASIA…` key whose principal
  * is arn:aws:sts::<account>:assumed-role/<role>/<session> (ID `<RoleId>:<session>`); its calls
  * are decided by the role's policies, its boundary, the session tags and session policies.
  */
@@ -159,6 +159,11 @@ export async function assumeRoleAuthorization(
     // The ARN names the role with its path; another path is another (absent) role.
     if (role && services.iam.arnOf(iamCall, role) !== roleArnText) role = undefined;
     if (role) trust = trustPolicyOf(role, roleArnText);
+  }
+  // The role resource type's keys (Service Authorization Reference, AWS STS): its own tags.
+  for (const tag of role?.tags ?? []) {
+    context[`aws:ResourceTag/${tag.Key}`] = tag.Value;
+    context[`iam:ResourceTag/${tag.Key}`] = tag.Value;
   }
   const roleTarget = (action: string): AuthorizationTarget => ({
     action,

@@ -4,7 +4,14 @@
  * (member names as the model spells them); outputs are the model's result members.
  */
 import { ServiceError } from '../../errors.ts';
-import type { AuthenticatedCall, IamService, MfaDevices, Principal, SessionTokens } from '../../iam/index.ts';
+import {
+  isRootPrincipal,
+  type AuthenticatedCall,
+  type IamService,
+  type MfaDevices,
+  type Principal,
+  type SessionTokens,
+} from '../../iam/index.ts';
 
 export interface StsServices {
   sessions: SessionTokens;
@@ -13,8 +20,8 @@ export interface StsServices {
   iam: IamService;
 }
 
-/** GetSessionToken: AWS's bounds and default for an IAM user's session (seconds). */
-export const SESSION_DURATION = { min: 900, max: 129_600, default: 43_200 };
+/** GetSessionToken: AWS's bounds and default for an IAM user's session, the root user's cap (seconds). */
+export const SESSION_DURATION = { min: 900, max: 129_600, default: 43_200, rootMax: 3600 };
 
 export function getCallerIdentity(caller: AuthenticatedCall): Record<string, unknown> {
   return {
@@ -60,7 +67,7 @@ export async function verifyMfaCode(
         `1 validation error detected: Value at 'tokenCode' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\d]*`,
       );
     }
-    // MFA devices belong to IAM users; a role session has none to verify a code with.
+    // MFA devices belong to IAM users and the root user; a role session has none to verify with.
     const verified =
       principal.session?.role === undefined &&
       (await services.mfaDevices.verify({
@@ -96,9 +103,14 @@ export async function getSessionToken(
     );
   }
   const mfaAuthenticatedMs = await verifyMfaCode(input, caller.principal, nowMs, services);
+  // "Sessions for AWS account owners are restricted to a maximum of 3,600 seconds (one hour). If
+  // the duration is longer than one hour, the session for AWS account owners defaults to one hour."
+  const sessionS = isRootPrincipal(caller.principal)
+    ? Math.min(durationS, SESSION_DURATION.rootMax)
+    : durationS;
   const credentials = services.sessions.issue(caller.principal, {
     nowMs,
-    durationS,
+    durationS: sessionS,
     ...(mfaAuthenticatedMs !== undefined ? { mfaAuthenticatedMs } : {}),
   });
   return {

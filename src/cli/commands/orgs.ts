@@ -7,6 +7,7 @@ import {
   readOrganizations,
   removeOrganizationAccount,
 } from '../../local/index.ts';
+import { cloudTrailDelegatedAdministrators } from '../../trails/index.ts';
 
 interface AccountOptions {
   org: string;
@@ -40,7 +41,7 @@ export function registerOrgs(program: Command): void {
     });
   orgs
     .command('remove-account')
-    .description('remove a member account from an organization')
+    .description('remove a member account from an organization (and from its delegated administrators)')
     .requiredOption('--org <org-id>', 'organization ID')
     .requiredOption('--account <id>', 'member account (12 digits)')
     .option('--data-dir <dir>', 'data directory', DEFAULT_DATA_DIR)
@@ -54,8 +55,11 @@ export function registerOrgs(program: Command): void {
     .option('--data-dir <dir>', 'data directory', DEFAULT_DATA_DIR)
     .action(async (opts: { dataDir: string }) => {
       for (const org of await readOrganizations(opts.dataDir)) {
+        // Delegated administrators are registered through the API (RegisterOrganizationDelegatedAdmin).
+        const admins = cloudTrailDelegatedAdministrators(org);
         console.log(
-          `${org.id}\tmanagement ${org.managementAccountId}\tmembers ${org.memberAccountIds.join(',') || '-'}`,
+          `${org.id}\tmanagement ${org.managementAccountId}\tmembers ${org.memberAccountIds.join(',') || '-'}` +
+            (admins.length > 0 ? `\tcloudtrail delegated administrators ${admins.join(',')}` : ''),
         );
       }
     });

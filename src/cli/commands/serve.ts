@@ -235,6 +235,11 @@ async function serve(opts: ServeOptions): Promise<void> {
   if (server.metricsUrl) console.log(`Metrics: ${server.metricsUrl}/metrics`);
   console.log(`Credentials: ${server.credentialsPath} (profile opentrail)`);
   console.log(`  export AWS_SHARED_CREDENTIALS_FILE=${server.credentialsPath} AWS_PROFILE=opentrail`);
+  if (server.rootCredentialsPath) {
+    console.log(
+      `Root user (for bootstrap; delete its key once done): ${server.rootCredentialsPath} (profile opentrail-root)`,
+    );
+  }
   const stop = (): void => {
     void server.close().then(() => process.exit(0));
   };

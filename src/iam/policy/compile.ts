@@ -30,8 +30,12 @@ export interface CompiledStatement {
   readonly principal: PrincipalMatcher | undefined;
   readonly notPrincipal: PrincipalMatcher | undefined;
   readonly conditions: readonly CompiledCondition[];
-  /** Every context key the statement reads (conditions and variables), lower-cased. */
-  readonly contextKeys: readonly string[];
+  /**
+   * Every context key the statement reads (conditions and variables): lower-cased for the lookup,
+   * and as the policy first writes it (IAM's simulator reports missing keys so, e.g.
+   * `aws:MultiFactorAuthPresent`).
+   */
+  readonly contextKeys: readonly { readonly key: string; readonly name: string }[];
 }
 
 export interface CompiledPolicy {
@@ -109,12 +113,16 @@ export function compilePolicy(document: PolicyDocument, source: PolicySource): C
     }
     const resourceList = s.resource ?? s.notResource;
     const resources = resourceList?.map((r) => compileArnPattern(r, variables));
-    const keys = new Set<string>();
+    const keys = new Map<string, string>();
+    const note = (name: string): void => {
+      const key = name.toLowerCase();
+      if (!keys.has(key)) keys.set(key, name);
+    };
     for (const c of conditions) {
-      keys.add(c.key);
-      for (const k of c.variableKeys) keys.add(k);
+      note(c.keyName);
+      for (const k of c.variableKeys) note(k);
     }
-    for (const r of resources ?? []) for (const k of templateKeys(r.tail)) keys.add(k);
+    for (const r of resources ?? []) for (const k of templateKeys(r.tail)) note(k);
     return {
       index,
       sid: s.sid,
@@ -126,7 +134,7 @@ export function compilePolicy(document: PolicyDocument, source: PolicySource): C
       principal: s.principal === undefined ? undefined : compilePrincipal(s.principal),
       notPrincipal: s.notPrincipal === undefined ? undefined : compilePrincipal(s.notPrincipal),
       conditions,
-      contextKeys: [...keys],
+      contextKeys: [...keys].map(([key, name]) => ({ key, name })),
     };
   });
   const serviceSets = document.statements.map((st) => servicesOf(st.action));

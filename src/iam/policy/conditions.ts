@@ -126,7 +126,9 @@ export interface CompiledCondition {
   readonly negated: boolean;
   /** The condition key, lower-cased. */
   readonly key: string;
-  /** Keys the values read as policy variables. */
+  /** The condition key as the policy writes it. */
+  readonly keyName: string;
+  /** Keys the values read as policy variables, as the policy writes them. */
   readonly variableKeys: readonly string[];
   /** For Null: the key must be absent (true) or present (false). */
   readonly nullExpected: boolean;
@@ -153,6 +155,7 @@ export function compileCondition(
     ifExists: parsed.ifExists,
     negated: NEGATED.has(base),
     key: key.toLowerCase(),
+    keyName: key,
     variableKeys: templates.flatMap(templateKeys),
     nullExpected: (values[0] ?? '').toLowerCase() === 'true',
     test: valueTest(base, values, templates),

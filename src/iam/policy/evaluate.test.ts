@@ -2369,8 +2369,42 @@ test('evaluatePolicies() reports condition keys the request lacks', () => {
     resource: '*',
     identityPolicies: [p],
   });
-  assert.deepEqual([...r.missingContextValues].sort(), ['aws:multifactorauthage', 'aws:principaltag/team']);
+  // As the policy writes them: the simulator's MissingContextValues name them so.
+  assert.deepEqual([...r.missingContextValues].sort(), ['aws:MultiFactorAuthAge', 'aws:PrincipalTag/team']);
   assert.equal(r.decision, 'implicitDeny');
+});
+
+test('evaluatePolicies() names a missing key once, as first written, variables included', () => {
+  const p = policy({
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Action: '*',
+        Resource: '*',
+        Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } },
+      },
+      {
+        Effect: 'Allow',
+        Action: '*',
+        Resource: '*',
+        Condition: { BoolIfExists: { 'AWS:multifactorauthpresent': 'true' } },
+      },
+      {
+        Effect: 'Allow',
+        Action: '*',
+        Resource: '*',
+        Condition: { StringEquals: { 'aws:PrincipalArn': '${aws:PrincipalTag/Dept}' } },
+      },
+    ],
+  });
+  const r = evaluatePolicies({
+    principal: user('a'),
+    action: 's3:GetObject',
+    resource: 'arn:aws:s3:::bucket/x/y',
+    identityPolicies: [p],
+  });
+  assert.deepEqual([...r.missingContextValues], ['aws:MultiFactorAuthPresent', 'aws:PrincipalTag/Dept']);
 });
 
 test('evaluatePolicies() reports the Organizations and boundary details', () => {

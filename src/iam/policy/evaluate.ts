@@ -97,7 +97,7 @@ export interface EvaluationResult {
   /** For an explicit deny: the denying policy. */
   readonly denyingPolicy: { readonly id: string; readonly arn: string | undefined } | undefined;
   readonly matchedStatements: readonly MatchedStatement[];
-  /** Context keys the applicable statements read that the request context lacks. */
+  /** Context keys the applicable statements read that the request context lacks, as written. */
   readonly missingContextValues: readonly string[];
   /** Whether SCPs allow (undefined without SCPs): OrganizationsDecisionDetail. */
   readonly allowedByOrganizations: boolean | undefined;
@@ -120,7 +120,8 @@ interface Evaluation {
   principal: RequestPrincipal;
   context: ContextValues;
   matched: MatchedStatement[];
-  missing: Set<string>;
+  /** Keys the policies read and the request lacks: lower-cased → as first written. */
+  missing: Map<string, string>;
 }
 
 export function evaluatePolicies(request: EvaluationRequest): EvaluationResult {
@@ -134,7 +135,7 @@ export function evaluatePolicies(request: EvaluationRequest): EvaluationResult {
     principal,
     context,
     matched: [],
-    missing: new Set(),
+    missing: new Map(),
   };
   const resourceAccount = request.resourceAccount ?? principal.accountId;
   const crossAccount = resourceAccount !== principal.accountId;
@@ -222,7 +223,7 @@ function makeResult(
     deniedBy,
     denyingPolicy: denying ? { id: denying.id, arn: denying.arn } : undefined,
     matchedStatements: base.e.matched,
-    missingContextValues: [...base.e.missing],
+    missingContextValues: [...base.e.missing.values()],
     allowedByOrganizations: base.allowedByOrganizations,
     allowedByPermissionsBoundary: base.allowedByPermissionsBoundary,
     crossAccount: base.crossAccount,
@@ -275,7 +276,9 @@ function strongerGrant(a: PrincipalGrant | undefined, b: PrincipalGrant): Princi
 function applies(e: Evaluation, statement: CompiledStatement): boolean {
   if (!statementCoversAction(statement, e.action)) return false;
   if (!statementCoversResource(statement, e.resource, e.context, e.resourceParts, e.globs)) return false;
-  for (const key of statement.contextKeys) if (!e.context.has(key)) e.missing.add(key);
+  for (const { key, name } of statement.contextKeys) {
+    if (!e.context.has(key) && !e.missing.has(key)) e.missing.set(key, name);
+  }
   return statementConditionsHold(statement, e.context);
 }
 

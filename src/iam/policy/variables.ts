@@ -17,7 +17,14 @@ export type TemplatePart =
   | { readonly kind: 'pattern'; readonly text: string }
   /** Text that is literal in any case (the value of `${*}`, `${?}`, `${$}`). */
   | { readonly kind: 'literal'; readonly text: string }
-  | { readonly kind: 'variable'; readonly key: string; readonly fallback: string | undefined };
+  | {
+      readonly kind: 'variable';
+      /** The key, lower-cased (context lookups are case-insensitive). */
+      readonly key: string;
+      /** The key as the policy writes it (MissingContextValues names it so). */
+      readonly name: string;
+      readonly fallback: string | undefined;
+    };
 
 export interface Template {
   readonly source: string;
@@ -51,8 +58,13 @@ export function parseTemplate(source: string, variables: boolean): Template {
     if (special !== undefined) parts.push({ kind: 'literal', text: special });
     else {
       const withDefault = DEFAULT_VALUE.exec(inner);
-      const key = (withDefault ? withDefault[1]! : inner).trim().toLowerCase();
-      parts.push({ kind: 'variable', key, fallback: withDefault ? withDefault[2] : undefined });
+      const name = (withDefault ? withDefault[1]! : inner).trim();
+      parts.push({
+        kind: 'variable',
+        key: name.toLowerCase(),
+        name,
+        fallback: withDefault ? withDefault[2] : undefined,
+      });
     }
     at = close + 1;
   }
@@ -100,10 +112,10 @@ export function resolveGlob(template: Template, context: ContextValues, lowerCas
   return globOf(parts, lowerCase);
 }
 
-/** The keys a template reads. */
+/** The keys a template reads, as the policy writes them. */
 export function templateKeys(template: Template): string[] {
   const keys: string[] = [];
-  for (const part of template.parts) if (part.kind === 'variable') keys.push(part.key);
+  for (const part of template.parts) if (part.kind === 'variable') keys.push(part.name);
   return keys;
 }
 
