@@ -297,9 +297,14 @@ describe('PutAuditEvents', () => {
     const unknown = await putWithCli(missing, [{ id: 'a', eventData: data }]);
     assert.match(unknown.stderr, /\(ChannelNotFound\)/);
 
+    // Another account's channel: only its resource-based policy could let this caller in.
     const foreign = channelArn.replace(`:${server.accountId}:`, ':999999999999:');
     const denied = await putWithCli(foreign, [{ id: 'a', eventData: data }]);
-    assert.match(denied.stderr, /\(ChannelInsufficientPermission\)/);
+    assert.match(denied.stderr, /\(AccessDeniedException\)/);
+    assert.match(
+      denied.stderr,
+      /because no resource-based policy allows the cloudtrail-data:PutAuditEvents action/,
+    );
 
     const malformed = await putWithCli('arn:aws:cloudtrail:us-east-1:bad', [{ id: 'a', eventData: data }]);
     assert.match(malformed.stderr, /\(InvalidChannelARN\)/);

@@ -212,24 +212,27 @@ describe('tags on event data stores with @aws-sdk/client-cloudtrail', () => {
       [otherRegion, 'CloudTrailARNInvalidException'],
       [otherAccount, 'CloudTrailARNInvalidException'],
     ] as const) {
-      const calls = [
-        client.send(new AddTagsCommand({ ResourceId: resource, TagsList: [{ Key: 'a', Value: 'b' }] })),
-        client.send(new RemoveTagsCommand({ ResourceId: resource, TagsList: [{ Key: 'a' }] })),
-        client.send(new ListTagsCommand({ ResourceIdList: [arn, resource] })),
+      // Each failure is caught as the call is made: they may fail in any order.
+      const failures = [
+        errorOf(
+          client.send(new AddTagsCommand({ ResourceId: resource, TagsList: [{ Key: 'a', Value: 'b' }] })),
+        ),
+        errorOf(client.send(new RemoveTagsCommand({ ResourceId: resource, TagsList: [{ Key: 'a' }] }))),
+        errorOf(client.send(new ListTagsCommand({ ResourceIdList: [arn, resource] }))),
       ];
-      for (const call of calls) assert.equal((await errorOf(call)).name, code, resource);
+      for (const failure of failures) assert.equal((await failure).name, code, resource);
     }
   });
 
   it('a store pending deletion is InactiveEventDataStoreException; restored, it has its tags again', async () => {
     const store = await createStore('doomed', [{ Key: 'keep', Value: 'me' }]);
     await client.send(new DeleteEventDataStoreCommand({ EventDataStore: store }));
-    for (const call of [
-      client.send(new AddTagsCommand({ ResourceId: store, TagsList: [{ Key: 'a', Value: 'b' }] })),
-      client.send(new RemoveTagsCommand({ ResourceId: store, TagsList: [{ Key: 'keep' }] })),
-      client.send(new ListTagsCommand({ ResourceIdList: [store] })),
+    for (const failure of [
+      errorOf(client.send(new AddTagsCommand({ ResourceId: store, TagsList: [{ Key: 'a', Value: 'b' }] }))),
+      errorOf(client.send(new RemoveTagsCommand({ ResourceId: store, TagsList: [{ Key: 'keep' }] }))),
+      errorOf(client.send(new ListTagsCommand({ ResourceIdList: [store] }))),
     ]) {
-      assert.equal((await errorOf(call)).name, 'InactiveEventDataStoreException');
+      assert.equal((await failure).name, 'InactiveEventDataStoreException');
     }
     await client.send(new RestoreEventDataStoreCommand({ EventDataStore: store }));
     assert.deepEqual(await tagsOf(store), [{ Key: 'keep', Value: 'me' }]);

@@ -1,4 +1,5 @@
 import pLimit from 'p-limit';
+import { delegatingOrganization, type Organizations } from '../trails/index.ts';
 import {
   eventDataStoreNotFound,
   parseEventDataStoreRef,
@@ -16,17 +17,23 @@ export interface Caller {
 
 /**
  * The event data stores, held in memory and written through to the LakeStore. Changes run one at
- * a time, so a read-modify-write never loses a concurrent one.
+ * a time, so a read-modify-write never loses a concurrent one. A CloudTrail delegated
+ * administrator of an organization also reaches the organization event data stores of its
+ * management account, which owns them (CloudTrail User Guide, "Organization delegated
+ * administrator"), when it names them by ARN.
  */
 export class EventDataStoreRegistry {
   private readonly stores = new Map<string, EventDataStore>();
   /** Runs a change after every earlier one has finished. */
   private readonly serialize = pLimit(1);
 
-  private constructor(readonly lake: LakeStore) {}
+  private constructor(
+    readonly lake: LakeStore,
+    private readonly organizations: Organizations | undefined,
+  ) {}
 
-  static async open(lake: LakeStore): Promise<EventDataStoreRegistry> {
-    const registry = new EventDataStoreRegistry(lake);
+  static async open(lake: LakeStore, organizations?: Organizations): Promise<EventDataStoreRegistry> {
+    const registry = new EventDataStoreRegistry(lake, organizations);
     for (const store of await lake.loadStores()) registry.stores.set(store.arn, store);
     return registry;
   }
@@ -42,10 +49,27 @@ export class EventDataStoreRegistry {
       .sort((a, b) => a.createdMs - b.createdMs || a.arn.localeCompare(b.arn));
   }
 
-  /** A store by ARN or ID as the caller names it; EventDataStoreNotFoundException otherwise. */
+  /**
+   * The organization event data stores of the management account whose organization `caller`
+   * manages as CloudTrail's delegated administrator, in the caller's Region; none for others.
+   */
+  administeredBy(caller: Caller): EventDataStore[] {
+    const org = delegatingOrganization(this.organizations, caller.accountId);
+    if (!org) return [];
+    return this.ownedBy({ accountId: org.managementAccountId, region: caller.region }).filter(
+      (s) => s.organizationEnabled,
+    );
+  }
+
+  /**
+   * A store by ARN or ID as the caller names it: one of its own, or by ARN an organization store
+   * it administers (administeredBy); EventDataStoreNotFoundException otherwise.
+   */
   find(ref: string, caller: Caller): EventDataStore {
     const parsed = parseEventDataStoreRef(ref);
-    const store = this.ownedBy(caller).find((s) => s.id === parsed.id);
+    const own = this.ownedBy(caller).find((s) => s.id === parsed.id);
+    const store =
+      own ?? (parsed.arn ? this.administeredBy(caller).find((s) => s.id === parsed.id) : undefined);
     if (
       !store ||
       (parsed.arn && (parsed.arn.accountId !== store.accountId || parsed.arn.region !== store.region))

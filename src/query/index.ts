@@ -38,6 +38,23 @@ export {
   type AuditEventOutcome,
 } from './audit-event-row.ts';
 export { ChannelRegistry } from './channel-registry.ts';
+export {
+  MemoryResourcePolicyStore,
+  ResourcePolicies,
+  type ResourcePoliciesOptions,
+  type ResourcePolicyStore,
+  type StoredResourcePolicy,
+} from './resource-policies.ts';
+export {
+  CLOUDTRAIL_SERVICE_PRINCIPAL,
+  MAX_POLICY_STATEMENTS,
+  MAX_RESOURCE_POLICY_CHARS,
+  MAX_STATEMENT_PRINCIPALS,
+  POLICY_RESOURCE_TYPES,
+  RESOURCE_POLICY_ACTIONS,
+  checkResourcePolicy,
+  type PolicyResourceType,
+} from './resource-policy-validation.ts';
 export { LakeIngestion, DEFAULT_LAKE_INGESTION_OPTIONS } from './lake-ingestion.ts';
 export type { LakeStore, QueryRecord, StoreSize } from './lake-store.ts';
 export {
@@ -46,6 +63,7 @@ export {
   DEFAULT_QUERY_OPTIONS,
   type LakeQueryEngine,
   type ExecuteOptions,
+  type SharedStoreAccess,
 } from './queries.ts';
 export { ImportService } from './import-service.ts';
 export { DEFAULT_IMPORT_OPTIONS, type ImportOptions } from './log-file-import.ts';

@@ -38,6 +38,8 @@ export interface LakeIngestionDeps {
   signal?: AbortSignal;
   /** Told of failed rounds and given the runner's lag (metrics). */
   runnerObserver?: RunnerObserver;
+  /** Told of each store gone for good after its pending deletion (its resource policy goes too). */
+  onStoreDeleted?: (store: EventDataStore) => Promise<void>;
 }
 
 export interface LakeIngestionOptions {
@@ -206,6 +208,7 @@ export class LakeIngestion {
     const { registry, logger } = this.deps;
     for (const gone of await registry.expire(nowMs)) {
       logger.info({ store: gone.arn }, 'event data store deleted after its pending deletion period');
+      await this.deps.onStoreDeleted?.(gone);
     }
     for (const store of registry.all()) {
       if (store.deletedMs !== undefined) continue;

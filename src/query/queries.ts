@@ -19,6 +19,7 @@ import {
   isEventDataStoreId,
   lakeTableOf,
   parseEventDataStoreRef,
+  type EventDataStore,
 } from './event-data-store.ts';
 import type { EventDataStoreRegistry, Caller } from './event-data-store-registry.ts';
 import type { LakeStore, QueryRecord } from './lake-store.ts';
@@ -105,6 +106,16 @@ export const DEFAULT_QUERY_OPTIONS: QueryServiceOptions = {
 
 const ACTIVE = new Set<QueryRecord['status']>(['QUEUED', 'RUNNING']);
 
+/**
+ * Which stores of other accounts a query may read (their resource-based policies let the caller,
+ * as the authorizer decided): stores named by ARN, and by ID in `ownerAccountId`
+ * (StartQuery's EventDataStoreOwnerAccountId).
+ */
+export interface SharedStoreAccess {
+  ownerAccountId?: string;
+  mayRead?: (store: EventDataStore) => boolean;
+}
+
 export function queryNotFound(id: string): ServiceError {
   return new ServiceError(
     'QueryIdNotFoundException',
@@ -173,8 +184,15 @@ export class QueryService {
     return service;
   }
 
-  /** Maps a store named in a statement to its table, for stores the caller owns in its Region. */
-  private resolverFor(caller: Caller, used: Map<string, string>): (name: string) => string | undefined {
+  /**
+   * Maps a store named in a statement to its table, for stores the caller owns in its Region and
+   * the stores of other accounts that `access` lets it read.
+   */
+  private resolverFor(
+    caller: Caller,
+    used: Map<string, string>,
+    access: SharedStoreAccess = {},
+  ): (name: string) => string | undefined {
     return (name) => {
       let ref;
       try {
@@ -183,18 +201,35 @@ export class QueryService {
         return undefined;
       }
       if (!ref.arn && !isEventDataStoreId(ref.id)) return undefined;
-      const store = this.deps.registry
-        .ownedBy(caller)
-        .find(
-          (s) =>
-            s.id === ref.id &&
-            (!ref.arn || (ref.arn.accountId === s.accountId && ref.arn.region === s.region)),
-        );
+      const store =
+        this.deps.registry
+          .ownedBy(caller)
+          .find(
+            (s) =>
+              s.id === ref.id &&
+              (!ref.arn || (ref.arn.accountId === s.accountId && ref.arn.region === s.region)),
+          ) ?? this.sharedStore(ref, caller, access);
       if (!store) return undefined;
       if (store.deletedMs !== undefined) throw inactiveEventDataStore(store);
       used.set(store.arn, store.id);
       return lakeTableOf(store.id);
     };
+  }
+
+  /** Another account's store in the caller's Region, by ARN or by ID in `access.ownerAccountId`, if readable. */
+  private sharedStore(
+    ref: { id: string; arn?: { region: string; accountId: string } },
+    caller: Caller,
+    access: SharedStoreAccess,
+  ): EventDataStore | undefined {
+    const accountId = ref.arn?.accountId ?? access.ownerAccountId;
+    if (accountId === undefined || accountId === caller.accountId || access.mayRead === undefined)
+      return undefined;
+    if (ref.arn && ref.arn.region !== caller.region) return undefined;
+    const store = this.deps.registry
+      .ownedBy({ accountId, region: caller.region })
+      .find((s) => s.id === ref.id);
+    return store && access.mayRead(store) ? store : undefined;
   }
 
   /** Delivers again the results whose delivery a restart interrupted (same keys, overwritten). */
@@ -223,7 +258,12 @@ export class QueryService {
     while (this.tasks.size > 0) await Promise.allSettled([...this.tasks]);
   }
 
-  async start(caller: Caller, statement: string, delivery?: DeliveryTarget): Promise<QueryRecord> {
+  async start(
+    caller: Caller,
+    statement: string,
+    delivery?: DeliveryTarget,
+    access: SharedStoreAccess = {},
+  ): Promise<QueryRecord> {
     const account = caller.accountId;
     const active = [...this.queries.values()].filter(
       (q) => q.accountId === account && ACTIVE.has(q.status),
@@ -237,7 +277,7 @@ export class QueryService {
     }
     this.starting.set(account, (this.starting.get(account) ?? 0) + 1);
     try {
-      return await this.startChecked(caller, statement, delivery);
+      return await this.startChecked(caller, statement, delivery, access);
     } finally {
       const left = (this.starting.get(account) ?? 1) - 1;
       if (left > 0) this.starting.set(account, left);
@@ -249,9 +289,10 @@ export class QueryService {
     caller: Caller,
     statement: string,
     delivery: DeliveryTarget | undefined,
+    access: SharedStoreAccess,
   ): Promise<QueryRecord> {
     const used = new Map<string, string>();
-    const { sql } = await this.deps.engine.prepare(statement, this.resolverFor(caller, used));
+    const { sql } = await this.deps.engine.prepare(statement, this.resolverFor(caller, used, access));
     if (delivery) await checkDeliveryBucket(this.deps.bucket(delivery.bucket));
     const query: QueryRecord = {
       id: randomUUID(),

@@ -43,10 +43,24 @@ export {
   type TrailSelection,
 } from './event-selectors.ts';
 export {
+  MemoryOrganizations,
   isOrganizationId,
   organizationAccounts,
+  type DelegatedAdministrator,
   type Organization,
+  type OrganizationStore,
   type Organizations,
 } from './organizations.ts';
+export {
+  CLOUDTRAIL_SERVICE_PRINCIPAL,
+  MAX_CLOUDTRAIL_DELEGATED_ADMINISTRATORS,
+  cloudTrailDelegatedAdministrators,
+  delegatingOrganization,
+  isDelegatedAdministrator,
+  managedOrganization,
+  onlyManagementConverts,
+  withDelegatedAdministrator,
+  withoutDelegatedAdministrator,
+} from './delegated-administrators.ts';
 export { TrailRegistry, type CallerScope } from './trail-registry.ts';
 export { MemoryTrailStore } from './memory-trail-store.ts';

@@ -7,6 +7,7 @@ import { ServiceError } from '../errors.ts';
 import type { Trail } from './trail.ts';
 import type { TrailStore } from './trail-store.ts';
 import type { Organizations } from './organizations.ts';
+import { delegatingOrganization } from './delegated-administrators.ts';
 import { parseTrailRef, trailArn } from './trail-names.ts';
 import {
   MAX_TRAILS_PER_REGION,
@@ -91,10 +92,13 @@ export class TrailRegistry {
     return trail;
   }
 
-  /** find() for operations that change a trail: only its owner, only in its home region. */
+  /**
+   * find() for operations that change a trail: only its owner, or for an organization trail
+   * CloudTrail's delegated administrator of the organization, only in its home region.
+   */
   findForChange(ref: string, scope: CallerScope): Trail {
     const trail = this.find(ref, scope);
-    if (trail.accountId !== scope.accountId) {
+    if (trail.accountId !== scope.accountId && !this.administers(scope.accountId, trail)) {
       throw new ServiceError(
         'NotOrganizationMasterAccountException',
         'You cannot configure or manage trails for an organization because this action requires being signed in with the management account.',
@@ -107,6 +111,14 @@ export class TrailRegistry {
       );
     }
     return trail;
+  }
+
+  /** Whether `accountId` manages `trail` as the delegated administrator of its organization. */
+  private administers(accountId: string, trail: Trail): boolean {
+    return (
+      trail.isOrganizationTrail &&
+      delegatingOrganization(this.organizations, accountId)?.managementAccountId === trail.accountId
+    );
   }
 
   create(trail: Trail): Promise<Trail> {

@@ -3,13 +3,20 @@
  * body (rest-json protocol, signing name cloudtrail-data). Errors carry their code in the
  * X-Amzn-ErrorType header, which botocore's rest-json parser reads first. The call is recorded as
  * a data event of cloudtrail-data.amazonaws.com, committed after the events it added.
+ *
+ * It is authorized on the channel (Service Authorization Reference: cloudtrail-data:PutAuditEvents
+ * acts on resource type channel) with the channel's resource-based policy, so an integration
+ * partner's account that the policy names may send events through the channel, with the
+ * externalId the policy's cloudtrail:ExternalId condition asks for ("CloudTrail resource-based
+ * policy examples"); another account without one is denied.
  */
 import { formatArn } from '../../events/index.ts';
 import { isServiceError } from '../../errors.ts';
 import { parseJsonObjectBody } from '../../input.ts';
 import { parseChannelRef } from '../../query/index.ts';
+import type { AuthorizationTarget } from '../../iam/index.ts';
 import type { LakeContext } from '../cloudtrail/operation.ts';
-import type { AuditResource, CallContext, Endpoint, Operation } from '../endpoint.ts';
+import type { AuditResource, CallContext, Endpoint, Operation, OperationAuthorization } from '../endpoint.ts';
 import { putAuditEvents } from './put-audit-events.ts';
 
 export const PUT_AUDIT_EVENTS_PATH = '/PutAuditEvents';
@@ -37,6 +44,27 @@ function channelResource(call: CallContext): AuditResource[] | undefined {
   }
 }
 
+/**
+ * The channel as the authorizer's target: its ARN, its owner when that is another account (both
+ * sides must allow), its resource-based policy, and the request's cloudtrail:ExternalId. A call
+ * that names no valid channel is authorized on `*` and then fails with InvalidChannelARN.
+ */
+function channelAuthorization(call: CallContext, lake: LakeContext): OperationAuthorization {
+  const resource = channelResource(call)?.[0];
+  if (!resource) return {};
+  const policy = lake.resourcePolicies.compiledFor(resource.ARN);
+  const externalId = call.request.query.get('externalId');
+  const target: AuthorizationTarget = {
+    resource: resource.ARN,
+    ...(resource.accountId !== call.caller.principal.accountId
+      ? { resourceAccount: resource.accountId }
+      : {}),
+    ...(policy ? { resourcePolicy: policy } : {}),
+    ...(externalId !== null ? { context: { 'cloudtrail:ExternalId': externalId } } : {}),
+  };
+  return { targets: [target] };
+}
+
 function putAuditEventsOperation(lake: LakeContext): Operation<Record<string, unknown>> {
   return {
     name: 'PutAuditEvents',
@@ -54,6 +82,7 @@ function putAuditEventsOperation(lake: LakeContext): Operation<Record<string, un
       };
     },
     resources: (_input, call) => channelResource(call),
+    authorization: (_input, call) => channelAuthorization(call, lake),
     async handle(input, call) {
       const output = await putAuditEvents(call.request.query, input, {
         caller: call.caller,

@@ -15,6 +15,7 @@ import {
   type EventDataStore,
 } from '../../query/index.ts';
 import type { LakeContext } from '../cloudtrail/operation.ts';
+import { sharedChannel } from '../cloudtrail/resource-policies.ts';
 
 export interface PutAuditEventsContext {
   caller: AuthenticatedCall;
@@ -37,8 +38,11 @@ function channelOf(value: string | null, ctx: PutAuditEventsContext): Channel {
   }
   const ref = parseChannelRef(value, (m) => new ServiceError('InvalidChannelARN', m));
   const accountId = ctx.caller.principal.accountId;
-  // ChannelInsufficientPermission (model): "The caller's account ID must be the same as the
-  // channel owner's account ID." OpenTrail has no channel resource policies for other accounts.
+  // Another account's channel, which its resource-based policy lets the caller send to (the
+  // authorizer evaluated it). Without a policy, ChannelInsufficientPermission (model): "The
+  // caller's account ID must be the same as the channel owner's account ID."
+  const shared = sharedChannel(ref, ctx);
+  if (shared) return shared;
   if (ref.arn && ref.arn.accountId !== accountId) {
     throw new ServiceError(
       'ChannelInsufficientPermission',
@@ -71,7 +75,8 @@ export async function putAuditEvents(
 ): Promise<PutAuditEventsOutput> {
   const channel = channelOf(query.get('channelArn'), ctx);
   const externalId = query.get('externalId');
-  // Without resource policies no channel demands an external ID; a malformed one is still refused.
+  // A channel's policy that demands an external ID does so with its cloudtrail:ExternalId
+  // condition, which the authorizer evaluated; a malformed one is refused here.
   if (externalId !== null && !EXTERNAL_ID.test(externalId)) {
     throw new ServiceError(
       'ValidationException',

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ServiceError } from '../../errors.ts';
+import type { CompiledPolicy } from '../../iam/policy/index.ts';
 import type { CallContext } from '../endpoint.ts';
 import { cloudTrailAuthorization } from './authorization.ts';
 import type { CloudTrailServices } from './operation.ts';
@@ -20,6 +21,10 @@ const trail = {
   isOrganizationTrail: false,
 };
 const store = { arn: STORE, id: STORE_ID, retentionPeriod: 2557, terminationProtectionEnabled: true };
+/** A store of another account with a resource-based policy (what the engine is handed, by reference). */
+const OWNER = '777788889999';
+const SHARED_STORE = `arn:aws:cloudtrail:us-east-1:${OWNER}:eventdatastore/0f0f0f0f-0000-4000-8000-000000000002`;
+const SHARED_POLICY = { id: SHARED_STORE } as unknown as CompiledPolicy;
 
 /** The services the mapping reads: one trail (a multi-Region one homed in us-east-1) and one store. */
 const services = {
@@ -37,6 +42,7 @@ const services = {
       },
     },
     queries: { get: () => ({ storeArns: [STORE] }) },
+    resourcePolicies: { compiledFor: (arn: string) => (arn === SHARED_STORE ? SHARED_POLICY : undefined) },
   },
 } as unknown as CloudTrailServices;
 
@@ -133,5 +139,37 @@ describe('cloudTrailAuthorization()', () => {
     assert.equal(update({ TerminationProtectionEnabled: false }), true);
     assert.equal(update({ RetentionPeriod: 3653 }), false);
     assert.equal(update({ Name: 'renamed' }), false);
+  });
+
+  it("hands the engine a store's, channel's or dashboard's resource policy, and another account's resource as that account's", () => {
+    assert.deepEqual(
+      cloudTrailAuthorization('GetEventDataStore', { EventDataStore: SHARED_STORE }, services, call()),
+      { targets: [{ resource: SHARED_STORE, resourceAccount: OWNER, resourcePolicy: SHARED_POLICY }] },
+    );
+    assert.deepEqual(
+      cloudTrailAuthorization(
+        'StartQuery',
+        {
+          QueryStatement: `SELECT eventName FROM ${SHARED_STORE.slice(-36)}`,
+          EventDataStoreOwnerAccountId: OWNER,
+        },
+        services,
+        call(),
+      ),
+      { targets: [{ resource: SHARED_STORE, resourceAccount: OWNER, resourcePolicy: SHARED_POLICY }] },
+    );
+    const foreignChannel = `arn:aws:cloudtrail:us-east-1:${OWNER}:channel/c1`;
+    assert.deepEqual(cloudTrailAuthorization('GetChannel', { Channel: foreignChannel }, services, call()), {
+      targets: [{ resource: foreignChannel, resourceAccount: OWNER }],
+    });
+    assert.deepEqual(
+      cloudTrailAuthorization('PutResourcePolicy', { ResourceArn: SHARED_STORE }, services, call()),
+      { targets: [{ resource: SHARED_STORE, resourceAccount: OWNER, resourcePolicy: SHARED_POLICY }] },
+    );
+    // Trails take no resource policy: decided by the caller's own policies, as before.
+    const foreignTrail = `arn:aws:cloudtrail:us-east-1:${OWNER}:trail/org`;
+    assert.deepEqual(cloudTrailAuthorization('GetTrail', { Name: foreignTrail }, services, call()), {
+      targets: [{ resource: foreignTrail }],
+    });
   });
 });

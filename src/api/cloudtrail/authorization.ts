@@ -17,7 +17,7 @@
  */
 import { partitionOf } from '../../events/index.ts';
 import type { AuthorizationTarget } from '../../iam/index.ts';
-import { trailArn, type Trail } from '../../trails/index.ts';
+import { delegatingOrganization, trailArn, type Trail } from '../../trails/index.ts';
 import type { CallContext, OperationAuthorization } from '../endpoint.ts';
 import type { CloudTrailServices } from './operation.ts';
 import type { CloudTrailOperation } from './operations.ts';
@@ -50,18 +50,24 @@ export function cloudTrailAuthorization(
     const ref = stringOf(input[member]);
     return ref === undefined ? [] : [target(trailRefArn(ref, services, scope))];
   };
+  // Event data stores, channels and dashboards carry resource-based policies.
+  const governed = (arn: string): AuthorizationTarget => resourceTarget(arn, services, scope);
   const store = (member: string): AuthorizationTarget[] => {
     const ref = stringOf(input[member]);
-    return ref === undefined ? [] : [target(refArn('eventdatastore', ref, scope))];
+    return ref === undefined ? [] : [governed(refArn('eventdatastore', ref, scope))];
   };
   const channel = (member: string): AuthorizationTarget[] => {
     const ref = stringOf(input[member]);
-    return ref === undefined ? [] : [target(refArn('channel', ref, scope))];
+    return ref === undefined ? [] : [governed(refArn('channel', ref, scope))];
   };
   const dashboard = (member: string): AuthorizationTarget[] => {
     const ref = stringOf(input[member]);
-    return ref === undefined ? [] : [target(refArn('dashboard', ref, scope))];
+    return ref === undefined ? [] : [governed(refArn('dashboard', ref, scope))];
   };
+  // Tags are the owner's business: no CloudTrail resource-based policy may grant a tagging action
+  // (channels: PutAuditEvents; stores: the query actions; dashboards: refresh), so another
+  // account's ARN is not a cross-account call but CloudTrailARNInvalidException from the handler.
+  const tagged = (arn: string): AuthorizationTarget => target(arn);
   const on = (targets: AuthorizationTarget[], extra: Omit<OperationAuthorization, 'targets'> = {}) =>
     targets.length > 0 ? { targets, ...extra } : extra;
 
@@ -79,10 +85,23 @@ export function cloudTrailAuthorization(
     case 'GetImport':
     case 'StartImport':
     case 'StopImport':
-    case 'RegisterOrganizationDelegatedAdmin':
-    case 'DeregisterOrganizationDelegatedAdmin':
     case 'SearchSampleQueries':
       return ANY;
+    // CloudTrail registers the account with AWS Organizations on the caller's behalf: "you must
+    // have the permissions to add and remove the delegated administrator in CloudTrail, as well as
+    // certain AWS Organizations API actions" (User Guide, "Required permissions to assign a
+    // delegated administrator").
+    case 'RegisterOrganizationDelegatedAdmin':
+    case 'DeregisterOrganizationDelegatedAdmin':
+      return {
+        targets: [
+          { resource: '*' },
+          {
+            action: `organizations:${name === 'RegisterOrganizationDelegatedAdmin' ? 'Register' : 'Deregister'}DelegatedAdministrator`,
+            resource: '*',
+          },
+        ],
+      };
     // "Access to the ListInsightsMetricData API operation is linked to the cloudtrail:LookupEvents
     // action" (and, with TrailName, cloudtrail:ListInsightsData on that trail).
     case 'ListInsightsMetricData':
@@ -95,7 +114,13 @@ export function cloudTrailAuthorization(
 
     case 'CreateTrail': {
       const tags = tagsOf(input.TagsList);
-      const targets = trail('Name');
+      // A delegated administrator's organization trail is made in the management account.
+      const owner = input.IsOrganizationTrail === true ? organizationOwnerOf(services, scope) : undefined;
+      const name = stringOf(input.Name);
+      const targets =
+        owner && name !== undefined && !name.startsWith('arn:')
+          ? [target(trailArn(scope.region, owner, name))]
+          : trail('Name');
       return on(withTagging(targets, tags), tags ? { requestTags: tags } : {});
     }
     case 'GetTrail':
@@ -123,21 +148,23 @@ export function cloudTrailAuthorization(
       const tags = name === 'AddTags' ? tagsOf(input.TagsList) : undefined;
       const id = stringOf(input.ResourceId);
       return on(
-        id === undefined ? [] : [target(taggedArn(id, services, scope))],
+        id === undefined ? [] : [tagged(taggedArn(id, services, scope))],
         tags ? { requestTags: tags } : {},
       );
     }
     case 'ListTags': {
       const ids = Array.isArray(input.ResourceIdList) ? input.ResourceIdList : [];
       return on(
-        ids.flatMap((id) => (typeof id === 'string' ? [target(taggedArn(id, services, scope))] : [])),
+        ids.flatMap((id) => (typeof id === 'string' ? [tagged(taggedArn(id, services, scope))] : [])),
       );
     }
 
     case 'CreateEventDataStore': {
       const tags = tagsOf(input.TagsList);
-      // Its ID is made by the call: the ARN of any store of the caller's account and Region.
-      const targets = [target(arnOf('eventdatastore', '*', scope))];
+      // Its ID is made by the call: the ARN of any store of the caller's account and Region (of the
+      // management account for a delegated administrator's organization store).
+      const owner = input.OrganizationEnabled === true ? organizationOwnerOf(services, scope) : undefined;
+      const targets = [target(arnOf('eventdatastore', '*', owner ? { ...scope, accountId: owner } : scope))];
       return on(withTagging(targets, tags), tags ? { requestTags: tags } : {});
     }
     case 'GetEventDataStore':
@@ -155,12 +182,16 @@ export function cloudTrailAuthorization(
     case 'GenerateQuery': {
       const ids = Array.isArray(input.EventDataStores) ? input.EventDataStores : [];
       return on(
-        ids.flatMap((id) => (typeof id === 'string' ? [target(refArn('eventdatastore', id, scope))] : [])),
+        ids.flatMap((id) => (typeof id === 'string' ? [governed(refArn('eventdatastore', id, scope))] : [])),
       );
     }
     case 'StartQuery': {
       const statement = stringOf(input.QueryStatement) ?? '';
-      return on(storesInStatement(statement, scope).map(target));
+      // Stores named by ID are the EventDataStoreOwnerAccountId's when the query reads another account's.
+      const owner = stringOf(input.EventDataStoreOwnerAccountId);
+      const ownerScope =
+        owner !== undefined && /^\d{12}$/.test(owner) ? { ...scope, accountId: owner } : scope;
+      return on(storesInStatement(statement, ownerScope).map(governed));
     }
     case 'DescribeQuery':
     case 'GetQueryResults':
@@ -174,7 +205,7 @@ export function cloudTrailAuthorization(
       const destinations = Array.isArray(input.Destinations) ? input.Destinations : [];
       const stores = destinations.flatMap((d) => {
         const location = isRecord(d) ? stringOf(d.Location) : undefined;
-        return location === undefined ? [] : [target(refArn('eventdatastore', location, scope))];
+        return location === undefined ? [] : [governed(refArn('eventdatastore', location, scope))];
       });
       const targets = withTagging([target(arnOf('channel', '*', scope))], tags);
       return on([...targets, ...stores], tags ? { requestTags: tags } : {});
@@ -199,9 +230,14 @@ export function cloudTrailAuthorization(
     case 'PutResourcePolicy':
     case 'DeleteResourcePolicy': {
       const arn = stringOf(input.ResourceArn);
-      return on(arn === undefined ? [] : [target(arn)]);
+      return on(arn === undefined ? [] : [governed(arn)]);
     }
   }
+}
+
+/** The management account when the caller is CloudTrail's delegated administrator of its organization. */
+function organizationOwnerOf(services: CloudTrailServices, scope: Scope): string | undefined {
+  return delegatingOrganization(services.organizations, scope.accountId)?.managementAccountId;
 }
 
 function stringOf(value: unknown): string | undefined {
@@ -213,13 +249,40 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /**
- * A target on `arn`. The caller's own policies decide: CloudTrail's handlers act only on the
- * caller's account (another account's ARN answers the service's not-found or invalid-ARN error,
- * an organization trail is read by its members as AWS lets them), and resource-based policies on
- * event data stores, channels and dashboards are not evaluated yet.
+ * A target on a trail (or on `*`-like ARNs of resources a call creates): the caller's own policies
+ * decide. CloudTrail's trail handlers act only on the caller's account (another account's ARN
+ * answers the service's not-found or invalid-ARN error; an organization trail is read by its
+ * members as AWS lets them).
  */
 function target(arn: string): AuthorizationTarget {
   return { resource: arn };
+}
+
+/**
+ * A target on an event data store, channel or dashboard, with the resource-based policy attached
+ * to it (PutResourcePolicy), which the engine evaluates with the caller's policies: within the
+ * account either may allow (a policy naming the caller allows on its own), and on a resource of
+ * another account — its owner is the account in the ARN — both must ("Cross-account policy
+ * evaluation logic"), so without a policy such a call is denied. The delegated administrator of an
+ * organization reaches its management account's organization event data stores as AWS's default
+ * delegated-administrator policy lets it: those calls are decided as within the account.
+ */
+function resourceTarget(arn: string, services: CloudTrailServices, scope: Scope): AuthorizationTarget {
+  const owner = accountOfArn(arn);
+  const foreign =
+    owner !== undefined && owner !== scope.accountId && owner !== organizationOwnerOf(services, scope);
+  const policy = services.lake.resourcePolicies.compiledFor(arn);
+  return {
+    resource: arn,
+    ...(foreign ? { resourceAccount: owner } : {}),
+    ...(policy ? { resourcePolicy: policy } : {}),
+  };
+}
+
+/** The account field of an ARN (arn:partition:service:region:account:resource), when it is one. */
+function accountOfArn(arn: string): string | undefined {
+  const account = arn.split(':')[4];
+  return account !== undefined && /^\d{12}$/.test(account) ? account : undefined;
 }
 
 function arnOf(type: ResourceType, id: string, scope: Scope): string {
@@ -293,7 +356,7 @@ function queryStores(input: Input, services: CloudTrailServices, scope: Scope): 
   const id = stringOf(input.QueryId);
   if (id === undefined) return [];
   try {
-    return services.lake.queries.get(scope, id).storeArns.map(target);
+    return services.lake.queries.get(scope, id).storeArns.map((arn) => resourceTarget(arn, services, scope));
   } catch {
     return [];
   }

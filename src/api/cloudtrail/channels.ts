@@ -177,5 +177,7 @@ export async function deleteChannel(input: Record<string, unknown>, ctx: Operati
   const ref = requireString(input.Channel, 'Channel', 'InvalidParameterException');
   const found = ctx.lake.channels.find(ref, callerOf(ctx));
   await ctx.lake.channels.delete(found.arn);
+  // The channel's resource-based policy goes with it.
+  await ctx.lake.resourcePolicies.delete(found.arn);
   return {};
 }

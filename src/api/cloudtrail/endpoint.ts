@@ -10,6 +10,10 @@ import type { CallContext, Endpoint, Operation } from '../endpoint.ts';
 import { cloudTrailAuthorization } from './authorization.ts';
 import { createChannel, deleteChannel, getChannel, listChannels, updateChannel } from './channels.ts';
 import {
+  deregisterOrganizationDelegatedAdmin,
+  registerOrganizationDelegatedAdmin,
+} from './delegated-admins.ts';
+import {
   createEventDataStore,
   deleteEventDataStore,
   getEventDataStore,
@@ -29,6 +33,7 @@ import {
   type CloudTrailOperation,
 } from './operations.ts';
 import { listPublicKeys } from './public-keys.ts';
+import { deleteResourcePolicy, getResourcePolicy, putResourcePolicy } from './resource-policies.ts';
 import { cancelQuery, describeQuery, getQueryResults, listQueries, startQuery } from './queries.ts';
 import { addTags, listTags, removeTagsOperation } from './tags.ts';
 import {
@@ -90,6 +95,11 @@ const HANDLERS: Partial<Record<CloudTrailOperation, OperationHandler>> = {
   ListImports: listImports,
   StopImport: stopImport,
   ListImportFailures: listImportFailures,
+  PutResourcePolicy: putResourcePolicy,
+  GetResourcePolicy: getResourcePolicy,
+  DeleteResourcePolicy: deleteResourcePolicy,
+  RegisterOrganizationDelegatedAdmin: registerOrganizationDelegatedAdmin,
+  DeregisterOrganizationDelegatedAdmin: deregisterOrganizationDelegatedAdmin,
 };
 
 function isCloudTrailOperation(name: string | undefined): name is CloudTrailOperation {

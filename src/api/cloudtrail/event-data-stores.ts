@@ -24,7 +24,9 @@ import {
 } from '../../query/event-data-store.ts';
 import { optionalBoolean, optionalInteger, optionalString, requireString } from '../../input.ts';
 import type { OperationContext } from './operation.ts';
-import { checkOrganization } from './trails.ts';
+import { sharedStore } from './resource-policies.ts';
+import { onlyManagementConverts } from '../../trails/index.ts';
+import { checkOrganization, organizationOwner } from './trails.ts';
 
 type Output = Promise<Record<string, unknown>>;
 
@@ -94,7 +96,6 @@ function requireActive(store: EventDataStore): void {
 }
 
 export async function createEventDataStore(input: Record<string, unknown>, ctx: OperationContext): Output {
-  const caller = callerOf(ctx);
   const name = requireString(input.Name, 'Name', 'InvalidParameterException');
   validateEventDataStoreName(name);
   const { selectors, kind } =
@@ -105,16 +106,18 @@ export async function createEventDataStore(input: Record<string, unknown>, ctx: 
   const retentionPeriod = parseRetention(input.RetentionPeriod, billingMode) ?? defaultRetention(billingMode);
   refuseKms(input.KmsKeyId);
   const organizationEnabled = optionalBoolean(input.OrganizationEnabled, 'OrganizationEnabled') ?? false;
-  if (organizationEnabled) checkOrganization(ctx, 'event data stores');
+  // An organization store is the management account's, also when its delegated administrator creates it.
+  const owner = organizationEnabled ? organizationOwner(ctx, 'event data stores') : undefined;
+  const home = { ...callerOf(ctx), ...(owner ? { accountId: owner.accountId } : {}) };
   const tags = parseEventDataStoreTags(input.TagsList);
   const startIngestion = optionalBoolean(input.StartIngestion, 'StartIngestion') ?? true;
   const id = randomUUID();
   const store: EventDataStore = {
     id,
-    arn: eventDataStoreArn(caller.region, caller.accountId, id),
+    arn: eventDataStoreArn(home.region, home.accountId, id),
     name,
-    accountId: caller.accountId,
-    region: caller.region,
+    accountId: home.accountId,
+    region: home.region,
     status: 'ENABLED',
     // Outside events arrive through channels; "ingesting" is about live CloudTrail events.
     ingesting: kind === 'activity' ? true : startIngestion,
@@ -131,8 +134,8 @@ export async function createEventDataStore(input: Record<string, unknown>, ctx: 
     updatedMs: ctx.nowMs,
   };
   await ctx.lake.registry.create(store, (current) => {
-    nameTaken(name, current, caller);
-    withinLimit(current, caller);
+    nameTaken(name, current, home);
+    withinLimit(current, home);
   });
   if (store.kind === 'cloudtrail' && store.ingesting) await ctx.lake.ingestion.startAtHead(store);
   return { ...toApiEventDataStore(store), TagsList: tags };
@@ -140,7 +143,8 @@ export async function createEventDataStore(input: Record<string, unknown>, ctx: 
 
 export function getEventDataStore(input: Record<string, unknown>, ctx: OperationContext): Output {
   const ref = requireString(input.EventDataStore, 'EventDataStore', 'InvalidParameterException');
-  const store = ctx.lake.registry.find(ref, callerOf(ctx));
+  // Another account's store, by ARN, as its resource-based policy lets the caller read it.
+  const store = sharedStore(ref, ctx) ?? ctx.lake.registry.find(ref, callerOf(ctx));
   return Promise.resolve({ ...toApiEventDataStore(store), FederationStatus: 'DISABLED' });
 }
 
@@ -157,7 +161,11 @@ export function listEventDataStores(input: Record<string, unknown>, ctx: Operati
   const token = optionalString(input.NextToken, 'NextToken');
   const scope = `${LIST_SCOPE}:${ctx.caller.principal.accountId}:${ctx.caller.region}`;
   const after = token === undefined ? undefined : ctx.tokens.decodeKey(token, scope);
-  const all = ctx.lake.registry.ownedBy(callerOf(ctx));
+  // A delegated administrator also sees the organization's stores (owned by the management account).
+  const all = [
+    ...ctx.lake.registry.ownedBy(callerOf(ctx)),
+    ...ctx.lake.registry.administeredBy(callerOf(ctx)),
+  ];
   const start = after === undefined ? 0 : all.findIndex((s) => s.arn === after) + 1;
   const page = all.slice(start, start + (max ?? 1000));
   const last = page[page.length - 1];
@@ -180,7 +188,6 @@ const UPDATABLE = [
 ];
 
 export async function updateEventDataStore(input: Record<string, unknown>, ctx: OperationContext): Output {
-  const caller = callerOf(ctx);
   const ref = requireString(input.EventDataStore, 'EventDataStore', 'InvalidParameterException');
   if (!UPDATABLE.some((k) => input[k] !== undefined && input[k] !== null)) {
     throw new ServiceError(
@@ -188,8 +195,10 @@ export async function updateEventDataStore(input: Record<string, unknown>, ctx: 
       `UpdateEventDataStore needs at least one of ${UPDATABLE.join(', ')}.`,
     );
   }
-  const found = ctx.lake.registry.find(ref, caller);
+  const found = ctx.lake.registry.find(ref, callerOf(ctx));
   requireActive(found);
+  // Names are unique in the store owner's account and Region.
+  const owner = { accountId: found.accountId, region: found.region };
   const name = optionalString(input.Name, 'Name');
   if (name !== undefined) validateEventDataStoreName(name);
   const parsed =
@@ -217,13 +226,15 @@ export async function updateEventDataStore(input: Record<string, unknown>, ctx: 
   refuseKms(input.KmsKeyId);
   const organizationEnabled = optionalBoolean(input.OrganizationEnabled, 'OrganizationEnabled');
   if (organizationEnabled !== undefined && organizationEnabled !== found.organizationEnabled) {
+    // Only the management account converts between organization and account-level stores.
+    if (found.accountId !== ctx.caller.principal.accountId) throw onlyManagementConverts('event data store');
     checkOrganization(ctx, 'event data stores');
   }
   const multiRegionEnabled = optionalBoolean(input.MultiRegionEnabled, 'MultiRegionEnabled');
   const protection = optionalBoolean(input.TerminationProtectionEnabled, 'TerminationProtectionEnabled');
   const updated = await ctx.lake.registry.update(found.arn, (store, current) => {
     requireActive(store);
-    if (name !== undefined) nameTaken(name, current, caller, store.arn);
+    if (name !== undefined) nameTaken(name, current, owner, store.arn);
     return {
       ...store,
       ...(name !== undefined ? { name } : {}),

@@ -3,13 +3,14 @@ import type { AuthenticatedCall } from '../../iam/index.ts';
 import type { SigningKeyRing } from '../../integrity/index.ts';
 import type { ObjectStore } from '../../objects/index.ts';
 import type { EventStore } from '../../store/index.ts';
-import type { Organizations, TrailRegistry } from '../../trails/index.ts';
+import type { OrganizationStore, TrailRegistry } from '../../trails/index.ts';
 import type {
   ChannelRegistry,
   EventDataStore,
   EventDataStoreRegistry,
   ImportService,
   QueryService,
+  ResourcePolicies,
 } from '../../query/index.ts';
 import type { NextTokenCodec } from '../next-token.ts';
 
@@ -22,7 +23,8 @@ export interface CloudTrailServices {
   delivery: TrailDeliveryControl;
   bucket: (name: string) => ObjectStore;
   notifier: DeliveryNotifierView;
-  organizations: Organizations;
+  /** The organizations of organization trails and stores, and CloudTrail's delegated administrators. */
+  organizations: OrganizationStore;
   signingKeys: SigningKeyRing;
   lake: LakeContext;
 }
@@ -51,6 +53,8 @@ export interface LakeContext {
   imports: ImportService;
   /** Channels (Lake integrations) that cloudtrail-data PutAuditEvents delivers through. */
   channels: ChannelRegistry;
+  /** The resource-based policies of channels, event data stores and dashboards (PutResourcePolicy). */
+  resourcePolicies: ResourcePolicies;
   /** Throws when something still writes into the store (a channel, a running import). */
   checkDeletable(store: EventDataStore): void;
 }

@@ -2,14 +2,18 @@
  * CloudTrail Lake queries: StartQuery, DescribeQuery, GetQueryResults, ListQueries, CancelQuery.
  * Values come back as strings, each row a list of one-entry maps {column: value}, as on AWS.
  * StartQuery's DeliveryS3Uri also saves the results to a bucket (src/query/query-delivery.ts);
- * DescribeQuery then returns the URI and the DeliveryStatus.
+ * DescribeQuery then returns the URI and the DeliveryStatus. A query may read another account's
+ * event data store whose resource-based policy lets the caller (named by ARN, or by ID with
+ * EventDataStoreOwnerAccountId); the query stays the caller's, and its answers name the owner.
  */
 import { ServiceError } from '../../errors.ts';
 import { inactiveEventDataStore } from '../../query/event-data-store.ts';
 import type { QueryRecord } from '../../query/lake-store.ts';
 import { parseDeliveryS3Uri } from '../../query/query-delivery.ts';
+import { queryNotFound } from '../../query/queries.ts';
 import { optionalInteger, optionalString, optionalTimestamp, requireString } from '../../input.ts';
 import type { OperationContext } from './operation.ts';
+import { sharedStore } from './resource-policies.ts';
 
 type Output = Promise<Record<string, unknown>>;
 
@@ -23,14 +27,29 @@ function callerOf(ctx: OperationContext): { accountId: string; region: string } 
   return { accountId: ctx.caller.principal.accountId, region: ctx.caller.region };
 }
 
-function refuseOwnerAccount(input: Record<string, unknown>, ctx: OperationContext): void {
+/**
+ * EventDataStoreOwnerAccountId (the model: 12 to 16 digits): the account whose event data stores a
+ * query reads, when that is not the caller's — a store of another account is reached through its
+ * resource-based policy. Undefined for the caller's own account.
+ */
+function ownerAccountOf(input: Record<string, unknown>, ctx: OperationContext): string | undefined {
   const owner = optionalString(input.EventDataStoreOwnerAccountId, 'EventDataStoreOwnerAccountId');
-  if (owner !== undefined && owner !== ctx.caller.principal.accountId) {
+  if (owner === undefined) return undefined;
+  if (!/^\d{12,16}$/.test(owner)) {
     throw new ServiceError(
-      'UnsupportedOperationException',
-      'Querying event data stores of other accounts (resource-based policies) is not supported by OpenTrail.',
+      'InvalidParameterException',
+      `EventDataStoreOwnerAccountId ${owner.slice(0, 32)} is not valid; it is the account ID of the event data store owner.`,
     );
   }
+  return owner === ctx.caller.principal.accountId ? undefined : owner;
+}
+
+/** The answers' EventDataStoreOwnerAccountId, for a query over another account's stores. */
+function ownerOf(query: QueryRecord, ctx: OperationContext): { EventDataStoreOwnerAccountId?: string } {
+  const owner = query.storeArns
+    .map((arn) => arn.split(':')[4])
+    .find((account) => account !== undefined && account !== ctx.caller.principal.accountId);
+  return owner !== undefined ? { EventDataStoreOwnerAccountId: owner } : {};
 }
 
 function queryIdOf(input: Record<string, unknown>): string {
@@ -46,9 +65,14 @@ function queryIdOf(input: Record<string, unknown>): string {
 /** Finds the caller's query and refuses it when a store it reads is pending deletion. */
 function activeQuery(input: Record<string, unknown>, ctx: OperationContext): QueryRecord {
   const caller = callerOf(ctx);
+  const owner = ownerAccountOf(input, ctx);
   const storeRef = optionalString(input.EventDataStore, 'EventDataStore');
-  if (storeRef !== undefined) ctx.lake.registry.find(storeRef, caller);
+  if (storeRef !== undefined && !sharedStore(storeRef, ctx, owner)) ctx.lake.registry.find(storeRef, caller);
   const query = ctx.lake.queries.get(caller, queryIdOf(input));
+  // Named with another owner, the query must read that owner's stores.
+  if (owner !== undefined && !query.storeArns.some((arn) => arn.split(':')[4] === owner)) {
+    throw queryNotFound(query.id);
+  }
   for (const arn of query.storeArns) {
     const store = ctx.lake.registry.all().find((s) => s.arn === arn);
     if (store?.deletedMs !== undefined) throw inactiveEventDataStore(store);
@@ -57,7 +81,7 @@ function activeQuery(input: Record<string, unknown>, ctx: OperationContext): Que
 }
 
 export async function startQuery(input: Record<string, unknown>, ctx: OperationContext): Output {
-  refuseOwnerAccount(input, ctx);
+  const owner = ownerAccountOf(input, ctx);
   if (input.QueryAlias !== undefined || input.QueryParameters !== undefined) {
     throw new ServiceError(
       'UnsupportedOperationException',
@@ -73,12 +97,15 @@ export async function startQuery(input: Record<string, unknown>, ctx: OperationC
       `The query statement has ${statement.length} characters; it must have 1 to ${MAX_STATEMENT_CHARS}.`,
     );
   }
-  const query = await ctx.lake.queries.start(callerOf(ctx), statement, delivery);
-  return { QueryId: query.id };
+  // Stores of other accounts: those whose resource-based policy the authorizer found allowing.
+  const query = await ctx.lake.queries.start(callerOf(ctx), statement, delivery, {
+    ...(owner !== undefined ? { ownerAccountId: owner } : {}),
+    mayRead: (store) => ctx.lake.resourcePolicies.has(store.arn),
+  });
+  return { QueryId: query.id, ...ownerOf(query, ctx) };
 }
 
 export function describeQuery(input: Record<string, unknown>, ctx: OperationContext): Output {
-  refuseOwnerAccount(input, ctx);
   if (input.QueryAlias !== undefined || input.RefreshId !== undefined) {
     throw new ServiceError(
       'UnsupportedOperationException',
@@ -102,11 +129,11 @@ export function describeQuery(input: Record<string, unknown>, ctx: OperationCont
     ...(query.deliveryS3Uri !== undefined
       ? { DeliveryS3Uri: query.deliveryS3Uri, DeliveryStatus: query.deliveryStatus ?? 'UNKNOWN' }
       : {}),
+    ...ownerOf(query, ctx),
   });
 }
 
 export async function getQueryResults(input: Record<string, unknown>, ctx: OperationContext): Output {
-  refuseOwnerAccount(input, ctx);
   const query = activeQuery(input, ctx);
   const max = optionalInteger(input.MaxQueryResults, 'MaxQueryResults');
   if (max !== undefined && (max < 1 || max > MAX_PAGE)) {
@@ -151,7 +178,8 @@ export async function getQueryResults(input: Record<string, unknown>, ctx: Opera
 export function listQueries(input: Record<string, unknown>, ctx: OperationContext): Output {
   const caller = callerOf(ctx);
   const ref = requireString(input.EventDataStore, 'EventDataStore', 'InvalidParameterException');
-  const store = ctx.lake.registry.find(ref, caller);
+  // The caller's queries over its own store, or over another account's it reaches by policy.
+  const store = sharedStore(ref, ctx) ?? ctx.lake.registry.find(ref, caller);
   if (store.deletedMs !== undefined) throw inactiveEventDataStore(store);
   const max = optionalInteger(input.MaxResults, 'MaxResults');
   if (max !== undefined && (max < 1 || max > MAX_PAGE)) {
@@ -193,8 +221,7 @@ export function listQueries(input: Record<string, unknown>, ctx: OperationContex
 }
 
 export async function cancelQuery(input: Record<string, unknown>, ctx: OperationContext): Output {
-  refuseOwnerAccount(input, ctx);
   const query = activeQuery(input, ctx);
   const cancelled = await ctx.lake.queries.cancel(callerOf(ctx), query.id);
-  return { QueryId: cancelled.id, QueryStatus: cancelled.status };
+  return { QueryId: cancelled.id, QueryStatus: cancelled.status, ...ownerOf(cancelled, ctx) };
 }

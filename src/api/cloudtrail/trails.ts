@@ -8,8 +8,10 @@ import { ServiceError } from '../../errors.ts';
 import { ObjectStoreError } from '../../objects/index.ts';
 import {
   defaultSelection,
+  delegatingOrganization,
   deliveryConsumer,
   kmsKeyArn,
+  onlyManagementConverts,
   parseSelectionInput,
   parseTrailRef,
   snsTopicArn,
@@ -112,6 +114,22 @@ export function checkOrganization(ctx: OperationContext, what = 'trails'): strin
   return org.id;
 }
 
+/**
+ * Where an organization trail or event data store the caller creates belongs: the management
+ * account of the caller's organization, whether that account calls or CloudTrail's delegated
+ * administrator does ("The management account remains the owner of any CloudTrail organization
+ * resources the delegated administrator creates"). Any other caller is refused as checkOrganization
+ * refuses it.
+ */
+export function organizationOwner(
+  ctx: OperationContext,
+  what = 'trails',
+): { organizationId: string; accountId: string } {
+  const delegating = delegatingOrganization(ctx.organizations, ctx.caller.principal.accountId);
+  if (delegating) return { organizationId: delegating.id, accountId: delegating.managementAccountId };
+  return { organizationId: checkOrganization(ctx, what), accountId: ctx.caller.principal.accountId };
+}
+
 export async function createTrail(
   input: Record<string, unknown>,
   ctx: OperationContext,
@@ -142,10 +160,12 @@ export async function createTrail(
   validateMultiRegionGlobalEvents(multiRegion, includeGlobal);
   checkUnsupportedDestinations(kmsKeyId, logGroupArn);
   if (topic !== undefined && topic !== '') checkSnsTopic(ctx, topic);
-  const organizationId = organization ? checkOrganization(ctx) : undefined;
+  const owner = organization ? organizationOwner(ctx) : undefined;
+  const organizationId = owner?.organizationId;
   await checkBucket(ctx, bucket);
 
-  const { accountId, region } = scopeOf(ctx);
+  const { region } = scopeOf(ctx);
+  const accountId = owner?.accountId ?? scopeOf(ctx).accountId;
   const trail: Trail = {
     arn: trailArn(region, accountId, name),
     name,
@@ -198,7 +218,12 @@ export async function updateTrail(
   );
   checkUnsupportedDestinations(kmsKeyId, logGroupArn);
   if (topic !== undefined && topic !== '') checkSnsTopic(ctx, topic);
-  const organizationId = organization === true ? checkOrganization(ctx) : undefined;
+  // Only the management account converts between organization and account-level trails; a
+  // delegated administrator updates organization trails as they are.
+  const converts = organization !== undefined && organization !== current.isOrganizationTrail;
+  if (converts && current.accountId !== scope.accountId) throw onlyManagementConverts('trail');
+  const organizationId =
+    organization === true ? (converts ? checkOrganization(ctx) : current.organizationId) : undefined;
   if (bucket !== undefined && bucket !== current.s3BucketName) await checkBucket(ctx, bucket);
 
   const updated = await ctx.trails.update(current.arn, (t) => {

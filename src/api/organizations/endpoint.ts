@@ -5,10 +5,13 @@
  * us-east-1 with eventSource organizations.amazonaws.com, as AWS records them.
  */
 import { ServiceError } from '../../errors.ts';
-import type { ServiceControlPolicies } from '../../iam/index.ts';
 import { parseJsonObjectBody } from '../../input.ts';
 import type { Endpoint, Operation } from '../endpoint.ts';
-import { ORGANIZATIONS_HANDLERS, isReadOnlyOrganizationsOperation } from './operations.ts';
+import {
+  ORGANIZATIONS_HANDLERS,
+  isReadOnlyOrganizationsOperation,
+  type OrganizationsServices,
+} from './operations.ts';
 
 export const ORGANIZATIONS_TARGET_PREFIX = 'AWSOrganizationsV20161128.';
 /** CreatePolicy's Content is at most 1,000,000 characters in the model; SCPs far less. */
@@ -17,7 +20,7 @@ const CONTENT_TYPE = 'application/x-amz-json-1.1';
 
 function organizationsOperation(
   name: string,
-  scps: ServiceControlPolicies,
+  services: OrganizationsServices,
 ): Operation<Record<string, unknown>> {
   const handler = ORGANIZATIONS_HANDLERS[name];
   const readOnly = isReadOnlyOrganizationsOperation(name);
@@ -34,7 +37,7 @@ function organizationsOperation(
       if (!handler) {
         throw new ServiceError('UnknownOperationException', `OpenTrail does not implement ${name} yet.`);
       }
-      const output = await handler(input, call.caller.principal.accountId, scps);
+      const output = await handler(input, call.caller.principal.accountId, services);
       return {
         responseElements: !readOnly && Object.keys(output).length > 0 ? output : null,
         answer: () => output,
@@ -43,7 +46,7 @@ function organizationsOperation(
   };
 }
 
-export function organizationsEndpoint(scps: ServiceControlPolicies): Endpoint {
+export function organizationsEndpoint(services: OrganizationsServices): Endpoint {
   return {
     matches: (method, path) => method === 'POST' && path === '/',
     signingNames: ['organizations'],
@@ -61,7 +64,7 @@ export function organizationsEndpoint(scps: ServiceControlPolicies): Endpoint {
           `Unknown operation ${target ?? '(no X-Amz-Target)'}.`,
         );
       }
-      return organizationsOperation(name, scps);
+      return organizationsOperation(name, services);
     },
   };
 }

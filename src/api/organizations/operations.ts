@@ -1,16 +1,25 @@
 /**
  * The AWS Organizations operations OpenTrail serves (service control policies of the
- * organizations `opentrail orgs` manages), as the Organizations API Reference shapes their input
- * and output. Members are read from attacker-controlled JSON: each is type-checked here, its
- * value checked by the domain (iam/ ServiceControlPolicies).
+ * organizations `opentrail orgs` manages, and their delegated administrators), as the
+ * Organizations API Reference shapes their input and output. Members are read from
+ * attacker-controlled JSON: each is type-checked here, its value checked by the domain (iam/
+ * ServiceControlPolicies, delegated-administrators.ts).
  */
 import { requireString, optionalString } from '../../input.ts';
 import type { ServiceControlPolicies } from '../../iam/index.ts';
+import type { Organizations } from '../../trails/index.ts';
+import { listDelegatedAdministrators, listDelegatedServicesForAccount } from './delegated-administrators.ts';
+
+/** What the Organizations operations work on. */
+export interface OrganizationsServices {
+  scps: ServiceControlPolicies;
+  organizations: Organizations;
+}
 
 export type OrganizationsHandler = (
   input: Record<string, unknown>,
   callerAccount: string,
-  scps: ServiceControlPolicies,
+  services: OrganizationsServices,
 ) => Promise<Record<string, unknown>>;
 
 /** A missing required member: InvalidInputException, as Organizations answers it. */
@@ -23,10 +32,14 @@ function policyOutput(result: { summary: unknown; content: string }): Record<str
 }
 
 export const ORGANIZATIONS_HANDLERS: Record<string, OrganizationsHandler> = {
-  DescribeOrganization: (_input, account, scps) =>
+  ListDelegatedAdministrators: (input, account, { organizations }) =>
+    Promise.resolve(listDelegatedAdministrators(input, account, organizations)),
+  ListDelegatedServicesForAccount: (input, account, { organizations }) =>
+    Promise.resolve(listDelegatedServicesForAccount(input, account, organizations)),
+  DescribeOrganization: (_input, account, { scps }) =>
     Promise.resolve({ Organization: scps.describeOrganization(account) }),
-  ListRoots: async (_input, account, scps) => ({ Roots: await scps.listRoots(account) }),
-  CreatePolicy: async (input, account, scps) =>
+  ListRoots: async (_input, account, { scps }) => ({ Roots: await scps.listRoots(account) }),
+  CreatePolicy: async (input, account, { scps }) =>
     policyOutput(
       await scps.createPolicy(account, {
         content: required(input, 'Content'),
@@ -35,9 +48,9 @@ export const ORGANIZATIONS_HANDLERS: Record<string, OrganizationsHandler> = {
         type: required(input, 'Type'),
       }),
     ),
-  DescribePolicy: async (input, account, scps) =>
+  DescribePolicy: async (input, account, { scps }) =>
     policyOutput(await scps.describePolicy(account, required(input, 'PolicyId'))),
-  UpdatePolicy: async (input, account, scps) => {
+  UpdatePolicy: async (input, account, { scps }) => {
     const name = optionalString(input.Name, 'Name');
     const description = optionalString(input.Description, 'Description');
     const content = optionalString(input.Content, 'Content');
@@ -49,25 +62,25 @@ export const ORGANIZATIONS_HANDLERS: Record<string, OrganizationsHandler> = {
       }),
     );
   },
-  DeletePolicy: async (input, account, scps) => {
+  DeletePolicy: async (input, account, { scps }) => {
     await scps.deletePolicy(account, required(input, 'PolicyId'));
     return {};
   },
-  ListPolicies: async (input, account, scps) => ({
+  ListPolicies: async (input, account, { scps }) => ({
     Policies: await scps.listPolicies(account, required(input, 'Filter')),
   }),
-  AttachPolicy: async (input, account, scps) => {
+  AttachPolicy: async (input, account, { scps }) => {
     await scps.attachPolicy(account, required(input, 'PolicyId'), required(input, 'TargetId'));
     return {};
   },
-  DetachPolicy: async (input, account, scps) => {
+  DetachPolicy: async (input, account, { scps }) => {
     await scps.detachPolicy(account, required(input, 'PolicyId'), required(input, 'TargetId'));
     return {};
   },
-  ListTargetsForPolicy: async (input, account, scps) => ({
+  ListTargetsForPolicy: async (input, account, { scps }) => ({
     Targets: await scps.listTargetsForPolicy(account, required(input, 'PolicyId')),
   }),
-  ListPoliciesForTarget: async (input, account, scps) => ({
+  ListPoliciesForTarget: async (input, account, { scps }) => ({
     Policies: await scps.listPoliciesForTarget(
       account,
       required(input, 'TargetId'),
