@@ -26,6 +26,8 @@ export interface MixedLoadOptions {
   loadSeconds: number;
   idleSeconds: number;
   serialRequests: number;
+  /** More `opentrail serve` options (BENCH_MIXED_SERVER_ARGS), to measure other settings. */
+  serverArgs: string[];
 }
 
 export interface LookupFigures {
@@ -173,7 +175,7 @@ export async function benchMixedLoad(options: MixedLoadOptions): Promise<MixedLo
     const seedStarted = performance.now();
     await seed(dataDir, options.events, Date.now());
     const seedSeconds = (performance.now() - seedStarted) / 1000;
-    const server = await spawnServer(dataDir, ['--account-id', ACCOUNT]);
+    const server = await spawnServer(dataDir, ['--account-id', ACCOUNT, ...options.serverArgs]);
     try {
       return await measure(server, options, seedSeconds);
     } finally {

@@ -32,7 +32,7 @@ export interface RecordingResult {
 }
 
 /** A process's CPU time (user + system, all threads) in ms, from /proc (Linux; NaN elsewhere). */
-function cpuMs(pid: number): number {
+export function cpuMs(pid: number): number {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
       .replace(/^.*\) /s, '')
@@ -47,7 +47,7 @@ function cpuMs(pid: number): number {
  * Real sample records, re-stamped with fresh IDs and the current time, as one request body per
  * batch. Records of sources OpenTrail writes itself are left out: dated now, they are refused.
  */
-function makeBatches(total: number, batchSize: number): string[] {
+export function makeBatches(total: number, batchSize: number): string[] {
   const dir = join(SAMPLES, 'invictus-ir-aws_dataset');
   const templates: Record<string, unknown>[] = [];
   for (const name of readdirSync(dir)) {
@@ -87,6 +87,47 @@ function baseline(bodies: string[]): number {
   return events / seconds;
 }
 
+/** What one recording run measured: events recorded, wall time, and the server's CPU time meanwhile. */
+export interface RecordingRun {
+  recorded: number;
+  seconds: number;
+  serverCpuMs: number;
+}
+
+/**
+ * Sends `bodies` with `concurrency` requests in flight, after a warm-up batch that is not counted
+ * (unless the caller warmed up itself: `warmUp: false`), and measures the wall time and the CPU
+ * time of the server process `serverPid`.
+ */
+export async function recordAll(
+  client: RecordClient,
+  bodies: readonly string[],
+  concurrency: number,
+  serverPid: number,
+  { warmUp = true }: { warmUp?: boolean } = {},
+): Promise<RecordingRun> {
+  // Warm up the connection pool and the server's JIT on a small batch not counted.
+  if (warmUp) await client.send(makeBatches(500, 500)[0] as string);
+
+  let next = 0;
+  let recorded = 0;
+  const cpuStartedMs = cpuMs(serverPid);
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < bodies.length) {
+        const body = bodies[next++] as string;
+        const response = await client.send(body);
+        if (response.failed.length > 0)
+          throw new Error(`bench batch failed: ${JSON.stringify(response.failed[0])}`);
+        recorded += response.successful.length;
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  return { recorded, seconds, serverCpuMs: cpuMs(serverPid) - cpuStartedMs };
+}
+
 export async function benchRecording(options: {
   events: number;
   batchSize: number;
@@ -105,26 +146,12 @@ export async function benchRecording(options: {
     const bodies = makeBatches(options.events, options.batchSize);
     const bytes = bodies.reduce((n, b) => n + b.length, 0);
 
-    // Warm up the connection pool and the server's JIT on a small batch not counted.
-    await client.send(makeBatches(500, 500)[0] as string);
-
-    let next = 0;
-    let recorded = 0;
-    const cpuStartedMs = cpuMs(server.child.pid as number);
-    const started = performance.now();
-    await Promise.all(
-      Array.from({ length: options.concurrency }, async () => {
-        while (next < bodies.length) {
-          const body = bodies[next++] as string;
-          const response = await client.send(body);
-          if (response.failed.length > 0)
-            throw new Error(`bench batch failed: ${JSON.stringify(response.failed[0])}`);
-          recorded += response.successful.length;
-        }
-      }),
+    const { recorded, seconds, serverCpuMs } = await recordAll(
+      client,
+      bodies,
+      options.concurrency,
+      server.child.pid as number,
     );
-    const seconds = (performance.now() - started) / 1000;
-    const serverCpuMs = cpuMs(server.child.pid as number) - cpuStartedMs;
     const recordedPerSecond = recorded / seconds;
     const baselinePerSecond = baseline(bodies);
     return {

@@ -12,7 +12,11 @@
  * 300,000) the import.
  * BENCH_MIXED_EVENTS (default 10,000,000) sizes the history of the mixed-load section (LookupEvents
  * while recording); BENCH_MIXED_RATE (events/s, default 20,000; 0: as fast as the server takes
- * them), BENCH_MIXED_SECONDS (default 30) and BENCH_MIXED_IDLE_SECONDS (default 60) its load.
+ * them), BENCH_MIXED_SECONDS (default 30) and BENCH_MIXED_IDLE_SECONDS (default 60) its load;
+ * BENCH_MIXED_SERVER_ARGS more `opentrail serve` options (e.g. "--query-memory-limit 128").
+ * BENCH_AUTHZ_EVENTS (default 100,000 a run), BENCH_AUTHZ_BATCH (default 1000) and
+ * BENCH_AUTHZ_ROUNDS (runs of each server, default 6) size the recording-authz section;
+ * BENCH_AUTHZ_NODE_ARGS adds node flags to its servers (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
  */
 import { benchAuthorization } from './authorization.ts';
 import { benchDeliveryLatency, benchDeliveryThroughput } from './delivery.ts';
@@ -20,6 +24,7 @@ import { benchLake } from './lake.ts';
 import { benchLookup } from './lookup.ts';
 import { benchMixedLoad } from './mixed-load.ts';
 import { benchRecording } from './recording.ts';
+import { benchRecordingAuthz } from './recording-authz.ts';
 import { REALISTIC_LOG_FILE_BYTES, SMALL_LOG_FILE_BYTES, benchValidate, type ToolRate } from './validate.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -44,6 +49,42 @@ if (!only || only === 'recording') {
   );
 }
 
+if (!only || only === 'recording-authz') {
+  const concurrency = Number(process.env.BENCH_RECORD_CONCURRENCY ?? 16);
+  const batchSize = Number(process.env.BENCH_AUTHZ_BATCH ?? 1000);
+  const events = Number(process.env.BENCH_AUTHZ_EVENTS ?? 100_000);
+  const rounds = Number(process.env.BENCH_AUTHZ_ROUNDS ?? 6);
+  console.log(
+    `\n== Durable recording with authorization vs allow-all (${events} events a run, batches of ${batchSize}, ${concurrency} in flight; an IAM user with 10 attached policies x 20 statements; the two servers side by side, runs alternating A B B A ..., each with the other server idle)`,
+  );
+  console.log(
+    '  run  authorizer      events/s   server CPU ms/1000 events   authorize step in the server: p50 / p99 µs per request, share of server CPU at p50 (by the sum)',
+  );
+  let n = 0;
+  const a = await benchRecordingAuthz({
+    events,
+    batchSize,
+    concurrency,
+    rounds,
+    onRun: (r) =>
+      console.log(
+        `  ${String(++n).padStart(3)}  ${r.mode.padEnd(12)} ${r.eventsPerSecond.toFixed(0).padStart(9)} ${r.serverCpuMsPer1000.toFixed(1).padStart(14)} ${r.authorize.p50Us.toFixed(1).padStart(30)} / ${r.authorize.p99Us.toFixed(1).padStart(6)} µs, ${(r.authorizeShareOfCpu.typical * 100).toFixed(2)} % (${(r.authorizeShareOfCpu.sum * 100).toFixed(2)} %)`,
+      ),
+  });
+  for (const [name, m] of [
+    ['median PolicyAuthorizer', a.policy],
+    ['median allow-all', a.allowAll],
+  ] as const) {
+    console.log(
+      `  ${name.padEnd(24)} ${m.medianPerSecond.toFixed(0).padStart(8)} events/s ${m.medianCpuMsPer1000.toFixed(1).padStart(7)} ms CPU per 1000`,
+    );
+  }
+  console.log(
+    `  throughput ratio         ${(a.throughputRatio * 100).toFixed(1).padStart(8)} %          (target >= 95 %; median of the rounds' ratios ${(a.medianPairRatio * 100).toFixed(1)} %)`,
+  );
+  console.log(`  server CPU ratio         ${(a.cpuRatio * 100).toFixed(1).padStart(8)} %`);
+}
+
 if (!only || only === 'lookup') {
   const requests = Number(process.env.BENCH_LOOKUP_REQUESTS ?? 100);
   const l = await benchLookup({ events: lookupEvents, requests });
@@ -66,6 +107,7 @@ if (!only || only === 'mixed') {
     recordSenders: 25,
     loadSeconds: Number(process.env.BENCH_MIXED_SECONDS ?? 30),
     idleSeconds: Number(process.env.BENCH_MIXED_IDLE_SECONDS ?? 60),
+    serverArgs: (process.env.BENCH_MIXED_SERVER_ARGS ?? '').split(' ').filter(Boolean),
     serialRequests: 270,
   });
   const rate = (r: { recorded: number; seconds: number }): number => r.recorded / r.seconds;

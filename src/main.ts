@@ -28,19 +28,28 @@ import {
   AWS_MANAGED_POLICY_ENTITIES,
   Authenticator,
   IamService,
+  KeyLastUses,
   MfaDevices,
   SessionTokens,
   ServiceControlPolicies,
   IamCallerPolicies,
   PolicyAuthorizer,
   bootstrapIdentity,
+  type Authorizer,
   ensureAdminAccess,
   checkPolicyGrammar,
   writeCliConfig,
 } from './iam/index.ts';
 
-import { FileOrganizations, prepareDataDir } from './local/index.ts';
-import { GroupCommitter, ParsePool, RecordingAccounts } from './ingest/index.ts';
+import { FileAuditJournal, FileOrganizations, prepareDataDir } from './local/index.ts';
+import {
+  GroupCommitter,
+  ParsePool,
+  RecordingAccounts,
+  recoverAuditIntents,
+  type AuditJournal,
+} from './ingest/index.ts';
+import type { EventStore } from './store/index.ts';
 import { LocalKeyProvider } from './local/index.ts';
 import { type ObjectStore } from './objects/index.ts';
 import { LocalDirObjectStore } from './local/index.ts';
@@ -51,9 +60,11 @@ import {
   DuckDbDigestJournal,
   DuckDbEventStore,
   DuckDbIdentityStore,
+  DuckDbKeyLastUseStore,
   DuckDbLakeQueryEngine,
   DuckDbLakeStore,
   DuckDbMfaDeviceStore,
+  DuckDbResourcePolicyStore,
   DuckDbScpStore,
   DuckDbSigningKeyStore,
   DuckDbTrailStore,
@@ -66,6 +77,7 @@ import {
   ImportService,
   LakeIngestion,
   QueryService,
+  ResourcePolicies,
 } from './query/index.ts';
 import { ServiceError } from './errors.ts';
 import { ServerMetrics, startAdminServer, type AdminServer } from './metrics/index.ts';
@@ -77,6 +89,8 @@ export interface RunningServer {
   accessKeyId: string;
   secretAccessKey: string;
   credentialsPath: string;
+  /** `<data-dir>/root-credentials`, profile `opentrail-root`: the root user's key, while it has one. */
+  rootCredentialsPath?: string;
   dataDir: string;
   /** The Prometheus listener (`http://host:port`, scraped at /metrics) when --metrics-address is set. */
   metricsUrl?: string;
@@ -112,9 +126,25 @@ function bucketResolver(config: Config, dataDir: string): (name: string) => Obje
   };
 }
 
+/**
+ * Parts a benchmark or test puts in place of the ones the Config makes; `serve` passes none.
+ */
+export interface ServerOverrides {
+  /**
+   * Wraps or replaces the PolicyAuthorizer (bench/recording-authz.ts measures what authorization
+   * costs against the same server with `() => allowAuthenticated`, and times both).
+   */
+  authorizer?: (policies: Authorizer) => Authorizer;
+  /** Wraps the audit journal the pipeline writes intents to (a test makes its writes fail). */
+  auditJournal?: (journal: AuditJournal) => AuditJournal;
+  /** Wraps the event log the group commit appends through (a test fails or holds chosen commits). */
+  eventLog?: (store: EventStore) => EventStore;
+}
+
 export async function startServer(
   config: Config,
   logger: Logger = pino({ level: config.logLevel }),
+  overrides: ServerOverrides = {},
 ): Promise<RunningServer> {
   const dataDir = resolve(config.dataDir);
   // Everything the server creates from here on, DuckDB's database, WAL and spill files included,
@@ -128,7 +158,10 @@ export async function startServer(
   const keys = await LocalKeyProvider.open(dataDir);
   const db = await DuckDbDatabase.open(join(dataDir, 'opentrail.duckdb'));
   const store = await DuckDbEventStore.open(db);
-  const identityStore = await DuckDbIdentityStore.open(await db.connect(), keys);
+  // Closed with the database: a connection left open keeps the DuckDB instance alive past close(),
+  // and its checkpoint when it is collected then races the next open of the file in this process.
+  const identityConnection = await db.connect();
+  const identityStore = await DuckDbIdentityStore.open(identityConnection, keys);
   // The keys load before the server listens, so no request that reaches it meets an empty key
   // list (UnrecognizedClientException, which SDKs do not retry).
   let identity;
@@ -143,11 +176,38 @@ export async function startServer(
     db.close();
     throw error;
   }
+  if (identity.rootKeyIssued && !identity.created) {
+    logger.info(
+      { accountId: identity.accountId, path: identity.rootCredentialsPath },
+      'gave the account its root user access key (a data directory made before root keys)',
+    );
+  }
   // Metrics are kept only when served: otherwise none of their hooks runs.
   const metrics = config.metricsAddress ? new ServerMetrics({ logger }) : undefined;
   const observed = metrics ? { runnerObserver: metrics } : {};
-  const committer = new GroupCommitter(store, undefined, metrics);
+  const committer = new GroupCommitter(overrides.eventLog?.(store) ?? store, undefined, metrics);
   metrics?.measureGroupCommit(() => committer.backlog);
+  // Audit first: calls that were cut off between their change and their audit record (kill -9,
+  // a failed commit) get that record now, before the server takes calls.
+  let auditJournal: AuditJournal;
+  try {
+    const journalFile = await FileAuditJournal.open(dataDir);
+    if (journalFile.skippedLines > 0) {
+      logger.warn({ skipped: journalFile.skippedLines }, 'skipped audit journal lines cut short by a crash');
+    }
+    auditJournal = overrides.auditJournal?.(journalFile) ?? journalFile;
+    const recovery = await recoverAuditIntents(auditJournal, committer, Date.now());
+    if (recovery.recovered > 0) {
+      logger.warn(
+        { recovered: recovery.recovered },
+        'recorded calls whose outcome was lost (additionalEventData.outcome Unknown)',
+      );
+    }
+  } catch (error) {
+    await store.close();
+    db.close();
+    throw error;
+  }
   const parsers = new ParsePool(config.parseWorkers);
   const now = Date.now;
   const organizations = new FileOrganizations(dataDir);
@@ -189,11 +249,14 @@ export async function startServer(
   );
 
   const lakeStore = await DuckDbLakeStore.open(db, store);
-  const lakeRegistry = await EventDataStoreRegistry.open(lakeStore);
+  // With the organizations: CloudTrail delegated administrators reach organization event data stores.
+  const lakeRegistry = await EventDataStoreRegistry.open(lakeStore, organizations);
   const orgAccountsOf = (accountId: string): ReadonlySet<string> | undefined => {
     const org = organizations.organizationOf(accountId);
     return org && org.managementAccountId === accountId ? organizationAccounts(org) : undefined;
   };
+  // Resource-based policies of channels, event data stores and dashboards (PutResourcePolicy).
+  const resourcePolicies = await ResourcePolicies.open(await DuckDbResourcePolicyStore.open(db));
   const ingestion = new LakeIngestion({
     events: store,
     registry: lakeRegistry,
@@ -201,6 +264,9 @@ export async function startServer(
     logger,
     now,
     ...observed,
+    onStoreDeleted: async (gone) => {
+      await resourcePolicies.delete(gone.arn);
+    },
   });
   const queryEngine = await DuckDbLakeQueryEngine.open(db, {
     connections: config.queryConcurrency,
@@ -233,7 +299,11 @@ export async function startServer(
 
   // Temporary credentials (STS) carry their session in a sealed token; MFA devices prove codes.
   const sessions = new SessionTokens(keys);
-  const authenticator = new Authenticator(identity.keys, sessions);
+  // Keys' last uses (GetAccessKeyLastUsed) persist, written in the background once a minute at most.
+  const keyLastUses = await KeyLastUses.open(await DuckDbKeyLastUseStore.open(db), {
+    onError: (error) => logger.error({ err: error }, "writing access keys' last uses failed"),
+  });
+  const authenticator = new Authenticator(identity.keys, sessions, keyLastUses);
   const mfaDevices = await MfaDevices.open(await DuckDbMfaDeviceStore.open(db, keys));
   // Service control policies of the organizations `opentrail orgs` manages.
   const scps = await ServiceControlPolicies.open(await DuckDbScpStore.open(db), organizations);
@@ -252,18 +322,20 @@ export async function startServer(
     }
   }
   const callerPolicies = new IamCallerPolicies(iam);
-  const authorizer = new PolicyAuthorizer({
+  const policyAuthorizer = new PolicyAuthorizer({
     policies: callerPolicies,
     requireMfaForDestruction: config.requireMfaForDestruction,
     serviceControlPolicies: (accountId) => scps.scpLevelsFor(accountId),
     now,
   });
+  const authorizer = overrides.authorizer?.(policyAuthorizer) ?? policyAuthorizer;
   const lake: LakeContext = {
     registry: lakeRegistry,
     ingestion,
     queries,
     imports,
     channels,
+    resourcePolicies,
     checkDeletable: (store) => {
       channels.checkDeletable(store);
       if (imports.hasOngoing(store.arn)) {
@@ -296,7 +368,11 @@ export async function startServer(
       }),
       cloudTrailDataEndpoint(lake),
       iamEndpoint(
-        { iam, lastUse: (id) => authenticator.lastUse(id) },
+        {
+          iam,
+          lastUse: (id) => authenticator.lastUse(id),
+          accountCreatedMs: (id) => identityStore.accountCreatedMs(id),
+        },
         {
           ...mfaHandlers(mfaDevices),
           ...simulateHandlers({
@@ -306,7 +382,7 @@ export async function startServer(
         },
       ),
       stsEndpoint({ sessions, mfaDevices, iam }),
-      organizationsEndpoint(scps),
+      organizationsEndpoint({ scps, organizations }),
       recordsEndpoint({
         parsers,
         historyRetentionDays: config.historyRetentionDays,
@@ -320,6 +396,7 @@ export async function startServer(
     authenticator,
     authorizer,
     committer,
+    auditJournal,
     logger,
     now,
     ...(metrics ? { metrics } : {}),
@@ -348,6 +425,8 @@ export async function startServer(
     await delivery.close();
     await digests.close();
     await parsers.close();
+    await keyLastUses.close();
+    await auditJournal.close();
     await store.close();
     db.close();
     throw error;
@@ -379,6 +458,7 @@ export async function startServer(
     accessKeyId: identity.admin.accessKeyId,
     secretAccessKey: identity.admin.secretAccessKey,
     credentialsPath: identity.credentialsPath,
+    ...(identity.root ? { rootCredentialsPath: identity.rootCredentialsPath } : {}),
     dataDir,
     ...(admin ? { metricsUrl: admin.url } : {}),
     async flush() {
@@ -400,9 +480,12 @@ export async function startServer(
         await imports.close();
         await queries.close();
         await parsers.close();
+        await keyLastUses.close();
+        await auditJournal.close();
         await store.close();
         lakeStore.close();
         queryEngine.close();
+        identityConnection.closeSync();
         db.close();
       })();
       return closing;

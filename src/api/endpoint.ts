@@ -76,6 +76,12 @@ export interface Operation<Input = unknown> {
   readOnly: boolean;
   category: EventCategory;
   /**
+   * True when all the call changes is its `Handled.events`, appended in one transaction with its
+   * own audit record (RecordEvents): it needs no audit intent. Every other call that is not
+   * readOnly has its intent made durable before it runs (ingest/audit-journal.ts).
+   */
+  changesOnlyItsEvents?: boolean;
+  /**
    * The Region the audit record is written in, when the service says so rather than the call's
    * credential scope: global services (IAM, STS's global endpoint) record in us-east-1, as AWS.
    */

@@ -13,7 +13,13 @@ import {
 } from '../../test/helpers/signed-fetch.ts';
 import { ServiceError } from '../errors.ts';
 import { Authenticator, type Authorizer } from '../iam/index.ts';
-import { GroupCommitter } from '../ingest/index.ts';
+import {
+  GroupCommitter,
+  MemoryAuditJournal,
+  recoverAuditIntents,
+  type AuditIntent,
+  type AuditJournal,
+} from '../ingest/index.ts';
 import { MemoryEventStore } from '../store/memory-event-store.ts';
 import type { Endpoint, Operation } from './endpoint.ts';
 import { DEFAULT_PIPELINE_LIMITS, createApiServer, type PipelineDeps } from './pipeline.ts';
@@ -72,6 +78,7 @@ describe('the API pipeline', () => {
     authenticator: new Authenticator([KEY]),
     authorizer,
     committer: new GroupCommitter(store),
+    auditJournal: new MemoryAuditJournal(),
     logger: pino({ level: 'silent' }),
     now: Date.now,
   });
@@ -196,6 +203,7 @@ describe('the API pipeline under attack', () => {
     authenticator: new Authenticator([KEY]),
     authorizer: { authorize: () => ({ effect: 'Allow' }) },
     committer: new GroupCommitter(failingStore),
+    auditJournal: new MemoryAuditJournal(),
     logger: pino({ level: 'silent' }),
     now: Date.now,
     limits: {
@@ -321,6 +329,7 @@ describe('the API pipeline with several protocols at one path', () => {
     authenticator: new Authenticator([KEY]),
     authorizer: { authorize: () => ({ effect: 'Allow' }) },
     committer: new GroupCommitter(store),
+    auditJournal: new MemoryAuditJournal(),
     logger: pino({ level: 'silent' }),
     now: Date.now,
   });
@@ -365,5 +374,156 @@ describe('the API pipeline with several protocols at one path', () => {
     assert.equal(signed.status, 200);
     const unsigned = await sendRequest(url, form('Action=GetUser'));
     assert.equal(unsigned.headers.get('content-type'), 'application/x-amz-json-1.1');
+  });
+});
+
+describe('the API pipeline, audit first', () => {
+  const store = new MemoryEventStore();
+  /** The eventName whose audit commit fails (after the change ran). */
+  let failCommitOf: string | undefined;
+  const log = Object.assign(Object.create(store) as MemoryEventStore, {
+    append: (events: Parameters<MemoryEventStore['append']>[0]) =>
+      events.some((e) => e.eventName === failCommitOf)
+        ? Promise.reject(new Error('I/O error'))
+        : store.append(events),
+  });
+  const journal = new MemoryAuditJournal();
+  let failJournal = false;
+  const written: AuditIntent[] = [];
+  const journalUnderTest: AuditJournal = {
+    write: (intent) => {
+      if (failJournal) return Promise.reject(new Error('ENOSPC: no space left on device'));
+      written.push(intent);
+      return journal.write(intent);
+    },
+    drop: (ids) => journal.drop(ids),
+    pending: () => journal.pending(),
+    close: () => journal.close(),
+  };
+  /** What each Change handler saw pending in the journal when it ran. */
+  const changes: AuditIntent[][] = [];
+  const operation = (name: 'Echo' | 'Change' | 'Record'): Operation<Record<string, unknown>> => ({
+    name,
+    eventSource: 'test.amazonaws.com',
+    action: `test:${name}`,
+    readOnly: name === 'Echo',
+    category: 'Management',
+    ...(name === 'Record' ? { changesOnlyItsEvents: true } : {}),
+    parse: (body) => JSON.parse(body.toString('utf8')) as Record<string, unknown>,
+    requestParameters: (input) => input ?? null,
+    async handle(input) {
+      if (name === 'Change') changes.push(await journal.pending());
+      return { responseElements: { done: true }, answer: () => input };
+    },
+  });
+  const endpoint: Endpoint = {
+    matches: (method, path) => method === 'POST' && path === '/',
+    signingNames: ['cloudtrail'],
+    maxBodyBytes: 1024,
+    requestContentTypes: ['application/x-amz-json-1.1'],
+    contentType: 'application/x-amz-json-1.1',
+    route(request) {
+      const target = request.headers['x-amz-target']?.[0]?.split('.').pop();
+      if (target !== 'Echo' && target !== 'Change' && target !== 'Record') {
+        throw new ServiceError('UnknownOperationException', `Unknown operation ${target ?? ''}.`);
+      }
+      return operation(target);
+    },
+  };
+  const server = createApiServer({
+    endpoints: [endpoint],
+    authenticator: new Authenticator([KEY]),
+    authorizer: { authorize: () => ({ effect: 'Allow' }) },
+    committer: new GroupCommitter(log),
+    auditJournal: journalUnderTest,
+    logger: pino({ level: 'silent' }),
+    now: Date.now,
+  });
+  let url = '';
+  const signer = createSigner(KEY);
+  const call = (name: string, body: string) => signAndSend(url, signer, apiRequest(url, name, body));
+  const recordOf = async (requestId: string | null) =>
+    (await store.readAfter(0n, 1000))
+      .map((e) => JSON.parse(e.raw) as Record<string, unknown>)
+      .filter((r) => r.requestID === requestId);
+
+  before(async () => {
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(() => new Promise<void>((r) => server.close(() => r())));
+
+  it("makes a change's intent durable before the change runs; its record carries the intent's eventID", async () => {
+    const response = await call('Change', '{"Name":"trail-1"}');
+    assert.equal(response.status, 200);
+    const seen = changes.at(-1);
+    assert.equal(seen?.length, 1, 'the intent was pending while the change ran');
+    const intent = seen?.[0];
+    assert.equal(intent?.eventName, 'Change');
+    assert.deepEqual(intent?.requestParameters, { name: 'trail-1' });
+    assert.equal(intent?.requestId, response.headers.get('x-amzn-requestid'));
+    const [record] = await recordOf(response.headers.get('x-amzn-requestid'));
+    assert.equal(record?.eventID, intent?.eventId);
+    assert.deepEqual(record?.responseElements, { done: true });
+    assert.equal(record?.additionalEventData, undefined);
+    assert.deepEqual(await journal.pending(), [], 'dropped once the record is committed');
+  });
+
+  it('writes no intent for a read-only call, nor for one whose only change is its own events', async () => {
+    const before = written.length;
+    assert.equal((await call('Echo', '{}')).status, 200);
+    assert.equal((await call('Record', '{}')).status, 200);
+    assert.equal(written.length, before);
+  });
+
+  it('refuses a change whose intent cannot be made durable (503 ServiceUnavailable), without running it', async () => {
+    failJournal = true;
+    try {
+      const before = changes.length;
+      const response = await call('Change', '{"Name":"trail-2"}');
+      assert.equal(response.status, 503);
+      assert.equal((JSON.parse(response.text) as { __type: string }).__type, 'ServiceUnavailable');
+      assert.equal(changes.length, before, 'the change was not attempted');
+      const [record] = await recordOf(response.headers.get('x-amzn-requestid'));
+      assert.equal(record?.eventName, 'Change');
+      assert.equal(record?.errorCode, 'ServiceUnavailable');
+      assert.equal((await call('Echo', '{}')).status, 200, 'read-only calls need no journal');
+    } finally {
+      failJournal = false;
+    }
+  });
+
+  it('records at recovery, outcome unknown, a change whose audit commit failed after it ran', async () => {
+    failCommitOf = 'Change';
+    const before = changes.length;
+    const response = await call('Change', '{"Name":"trail-3"}');
+    failCommitOf = undefined;
+    assert.equal(response.status, 500);
+    assert.equal(changes.length, before + 1, 'the change ran');
+    const requestId = response.headers.get('x-amzn-requestid');
+    assert.deepEqual(await recordOf(requestId), [], 'no record was committed');
+    const [intent] = await journal.pending();
+    assert.equal(intent?.requestId, requestId);
+
+    assert.deepEqual(await recoverAuditIntents(journal, store, Date.parse('2026-01-02T03:04:05Z')), {
+      recovered: 1,
+      alreadyRecorded: 0,
+    });
+    const [record, ...more] = await recordOf(requestId);
+    assert.equal(more.length, 0);
+    assert.equal(record?.eventID, intent?.eventId);
+    assert.equal(record?.eventName, 'Change');
+    assert.deepEqual(record?.requestParameters, { name: 'trail-3' });
+    assert.equal(record?.responseElements, null);
+    assert.equal(record?.errorCode, undefined);
+    assert.deepEqual(record?.additionalEventData, {
+      outcome: 'Unknown',
+      reason:
+        'The server stopped, or could not commit, after the call was authorized and before its outcome was recorded; this record was written from its audit intent.',
+      recoveredTime: '2026-01-02T03:04:05Z',
+    });
+    assert.equal((record?.userIdentity as { arn?: string }).arn, 'arn:aws:iam::111122223333:user/admin');
+    assert.deepEqual(await journal.pending(), []);
+    assert.equal((await call('Echo', '{}')).status, 200, 'the log commits again');
   });
 });

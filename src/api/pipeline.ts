@@ -7,7 +7,9 @@
  *
  * The audit record is durable before the caller hears back, and everything it copies from the
  * request is built, bounded, before the operation changes anything: no input can make a change
- * whose record then fails to be written. A request without a verified identity, or one that names
+ * whose record then fails to be written. A change runs only once its audit intent (the record
+ * less its outcome) is durable, so a crash or a failed commit after it still leaves its record
+ * to be written at the next start (ingest/audit-journal.ts). A request without a verified identity, or one that names
  * no operation, is answered but not recorded: there is nobody to attribute it to, or nothing it
  * called (as on AWS). Resources are bounded before a byte of body is buffered: connections, body
  * bytes in flight across the server, header and request timeouts. Bad input gets an AWS-style
@@ -27,8 +29,16 @@ import {
   type PendingAuthentication,
   credentialScopeService,
 } from '../iam/index.ts';
-import { apiCallEvent, auditField, type GroupCommitter } from '../ingest/index.ts';
+import {
+  auditField,
+  auditRecordsOf,
+  type AuditIntent,
+  type AuditJournal,
+  type AuditOutcome,
+  type GroupCommitter,
+} from '../ingest/index.ts';
 import { CLIENT_CLOSED_REQUEST, NO_OPERATION, type ApiMetrics } from '../metrics/index.ts';
+import type { AppendOutcome } from '../store/index.ts';
 import type {
   AuditResource,
   CallContext,
@@ -75,6 +85,8 @@ export interface PipelineDeps {
   authenticator: Authenticator;
   authorizer: Authorizer;
   committer: GroupCommitter;
+  /** Where a change's audit intent is made durable before the change runs (audit first). */
+  auditJournal: AuditJournal;
   logger: Logger;
   now: () => number;
   limits?: PipelineLimits;
@@ -225,7 +237,7 @@ async function handle(
     sourceIp: sourceIp(req),
     onRecorded: (fn) => afterRecorded.push(fn),
   };
-  const { requestParameters, resources, handled, failure, recordedCode } = await runOperation(
+  const { audit, handled, failure, recordedCode, journaled } = await runOperation(
     operation,
     endpoint,
     read.body,
@@ -234,26 +246,23 @@ async function handle(
   );
 
   const events = handled?.events ?? [];
-  const outcomes = await deps.committer.append([
-    ...events,
-    apiCallEvent({
-      principal: caller.principal,
-      region: operation.auditRegion ?? caller.region,
-      eventSource: operation.eventSource,
-      eventName: operation.name,
-      readOnly: operation.readOnly,
-      category: operation.category,
-      requestParameters,
-      ...(resources ? { resources } : {}),
-      responseElements: failure ? null : boundedField(() => handled?.responseElements ?? null),
-      ...(failure ? { errorCode: recordedCode ?? failure.code, errorMessage: failure.message } : {}),
-      sourceIPAddress: sourceIp(req),
-      userAgent: req.headers['user-agent'] ?? '',
-      requestId,
-      eventId: randomUUID(),
-      timeMs: call.nowMs,
-    }),
-  ]);
+  const outcome: AuditOutcome = failure
+    ? { responseElements: null, errorCode: recordedCode ?? failure.code, errorMessage: failure.message }
+    : { responseElements: boundedField(() => handled?.responseElements ?? null) };
+  let outcomes: AppendOutcome[];
+  try {
+    outcomes = await deps.committer.append([...events, ...auditRecordsOf(audit, outcome)]);
+  } catch (error) {
+    // Not acknowledged; the intent stays, so the next start records the call (outcome unknown).
+    log.error({ err: error, operation: operation.name }, 'committing an audit record failed');
+    fail(internalFailure(error));
+    return;
+  }
+  if (journaled) {
+    deps.auditJournal.drop([audit.eventId]).catch((error: unknown) => {
+      log.warn({ err: error, operation: operation.name }, 'dropping an audit intent failed');
+    });
+  }
   const own = outcomes[events.length];
   if (own?.status === 'recorded') {
     for (const fn of afterRecorded) {
@@ -315,6 +324,17 @@ function observeAnswer(res: ServerResponse, deps: PipelineDeps, log: Logger, ope
   res.once('close', () => observe(CLIENT_CLOSED_REQUEST));
 }
 
+/** The accounts other than the caller's that own resources an authorized call acts on. */
+function resourceOwnersOf(on: OperationAuthorization | undefined, callerAccount: string): string[] {
+  const owners = new Set<string>();
+  for (const target of on?.targets ?? []) {
+    if (target.resourceAccount !== undefined && target.resourceAccount !== callerAccount) {
+      owners.add(target.resourceAccount);
+    }
+  }
+  return [...owners];
+}
+
 /** An audit field, bounded; a field that cannot be made at all is recorded as omitted. */
 function boundedField(make: () => Record<string, unknown> | null): Record<string, unknown> | null {
   try {
@@ -346,7 +366,8 @@ const STORE_UNWRITABLE =
 /**
  * Authorize, check, parse and build the audit fields, then handle: whatever goes wrong becomes
  * the call's failure, to be audited. The request's audit fields are built before the operation
- * runs, and no change runs while the event log cannot commit.
+ * runs, no change runs while the event log cannot commit, and a change runs only once its audit
+ * intent is durable (audit first: ingest/audit-journal.ts).
  */
 async function runOperation(
   operation: Operation,
@@ -355,18 +376,52 @@ async function runOperation(
   call: CallContext,
   deps: PipelineDeps,
 ): Promise<{
-  requestParameters: Record<string, unknown> | null;
-  resources?: AuditResource[];
+  /** The call's audit record less its outcome, with the eventIDs its intent announced. */
+  audit: AuditIntent;
   handled?: Handled;
   failure?: ServiceError;
   /** The audit record's errorCode when it is not the failure's code (a denial: AccessDenied). */
   recordedCode?: string;
+  /** Whether an intent was written for the call (to drop once its record is committed). */
+  journaled: boolean;
 }> {
   let input: unknown;
   let requestParameters: Record<string, unknown> | null = null;
   let resources: AuditResource[] | undefined;
   let denial: ServiceError | undefined;
-  const named = (): { resources?: AuditResource[] } => (resources ? { resources } : {});
+  let owners: string[] = [];
+  let journaled = false;
+  // The record's IDs are chosen now: the intent and the final record carry the same ones.
+  const eventId = randomUUID();
+  const copyIds = new Map<string, string>();
+  let sharedEventId: string | undefined;
+  const audit = (): AuditIntent => {
+    // A call on resources of other accounts is delivered to each of them as well, the records
+    // sharing a sharedEventID ("CloudTrail record contents").
+    for (const owner of owners) if (!copyIds.has(owner)) copyIds.set(owner, randomUUID());
+    if (owners.length > 0) sharedEventId ??= randomUUID();
+    return {
+      eventId,
+      principal: call.caller.principal,
+      region: operation.auditRegion ?? call.caller.region,
+      eventSource: operation.eventSource,
+      eventName: operation.name,
+      readOnly: operation.readOnly,
+      category: operation.category,
+      requestParameters,
+      ...(resources ? { resources } : {}),
+      sourceIPAddress: call.sourceIp ?? '',
+      userAgent: call.request.headers['user-agent']?.[0] ?? '',
+      requestId: call.requestId,
+      timeMs: call.nowMs,
+      ...(owners.length > 0
+        ? {
+            copies: owners.map((owner) => ({ recipientAccountId: owner, eventId: copyIds.get(owner) ?? '' })),
+            sharedEventId,
+          }
+        : {}),
+    };
+  };
   // Operations that name their resources are authorized on them once the input is parsed; the
   // others before their body is parsed.
   const authorize = (on: OperationAuthorization | undefined): void => {
@@ -387,6 +442,7 @@ async function runOperation(
       denial = new ServiceError('AccessDeniedException', denialMessage(request, decision));
       throw denial;
     }
+    owners = resourceOwnersOf(on, call.caller.principal.accountId);
   };
   try {
     if (!operation.authorization) authorize(undefined);
@@ -397,6 +453,15 @@ async function runOperation(
     resources = operation.resources?.(input, call);
     if (!operation.readOnly && !deps.committer.writable) {
       throw new ServiceError('ServiceUnavailable', STORE_UNWRITABLE, { fault: 'server', httpStatus: 503 });
+    }
+    if (!operation.readOnly && operation.changesOnlyItsEvents !== true) {
+      journaled = true;
+      try {
+        await deps.auditJournal.write(audit());
+      } catch (error) {
+        deps.logger.error({ err: error, operation: operation.name }, 'writing an audit intent failed');
+        throw new ServiceError('ServiceUnavailable', STORE_UNWRITABLE, { fault: 'server', httpStatus: 503 });
+      }
     }
   } catch (error) {
     if (input === undefined || requestParameters === null) {
@@ -411,15 +476,15 @@ async function runOperation(
     // (AccessDeniedException in the JSON protocols), as the CIS "unauthorized API calls" filters expect.
     const recorded = denial !== undefined && error === denial ? { recordedCode: 'AccessDenied' } : {};
     return {
-      requestParameters,
-      ...named(),
+      audit: audit(),
       failure: toServiceError(error, deps.logger, operation.name),
       ...recorded,
+      journaled,
     };
   }
   try {
-    return { requestParameters, ...named(), handled: await operation.handle(input, call) };
+    return { audit: audit(), handled: await operation.handle(input, call), journaled };
   } catch (error) {
-    return { requestParameters, ...named(), failure: toServiceError(error, deps.logger, operation.name) };
+    return { audit: audit(), failure: toServiceError(error, deps.logger, operation.name), journaled };
   }
 }

@@ -91,7 +91,7 @@ export class DuckDbDatabase {
     values: Record<string, DuckDBValue>,
   ): Promise<DuckDBResultReader> {
     let statements = this.prepared.get(c);
-    if (!statements) this.prepared.set(c, (statements = new Map()));
+    if (!statements) this.prepared.set(c, (statements = new Map<string, DuckDBPreparedStatement>()));
     let statement = statements.get(sql);
     if (!statement) statements.set(sql, (statement = await c.prepare(sql)));
     statement.bind(values);

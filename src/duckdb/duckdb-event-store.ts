@@ -493,7 +493,9 @@ export class DuckDbEventStore implements EventStore {
    */
   private async existingIds(hashes: [number, number][]): Promise<Set<string>> {
     const positions = new Set<bigint>();
-    for (const h of hashes) for (const seq of this.ids.candidates(h, this.seq)) positions.add(seq);
+    for (const h of hashes) {
+      if (this.ids.has(h)) for (const seq of this.ids.candidates(h, this.seq)) positions.add(seq);
+    }
     if (positions.size === 0) return new Set();
     // The positions are UBIGINTs of our own making, safe to inline; zone maps on seq then skip
     // every row group but theirs.

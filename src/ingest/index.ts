@@ -11,3 +11,13 @@ export {
 } from './self-audit.ts';
 export { ParsePool, INLINE_PARSE_BYTES } from './parse-pool.ts';
 export { RecordingAccounts, type RecordingAccountsDeps } from './recording-accounts.ts';
+export {
+  auditRecordsOf,
+  recoverAuditIntents,
+  unknownOutcome,
+  type AuditIntent,
+  type AuditJournal,
+  type AuditOutcome,
+  type AuditRecovery,
+} from './audit-journal.ts';
+export { MemoryAuditJournal } from './memory-audit-journal.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Principal } from '../iam/index.ts';
-import { apiCallRecord, type ApiCall } from './self-audit.ts';
+import { ROOT_USER_NAME, type Principal } from '../iam/index.ts';
+import { apiCallEvent, apiCallRecord, type ApiCall } from './self-audit.ts';
 
 const call = (principal: Principal): ApiCall => ({
   principal,
@@ -86,5 +86,76 @@ describe('apiCallRecord() userIdentity', () => {
       webIdFederationData: {},
       attributes: { creationDate: '2023-07-10T11:00:00Z', mfaAuthenticated: 'true' },
     });
+  });
+
+  it('writes the root user as Root: principalId the account ID, no userName (CloudTrail userIdentity element)', () => {
+    const root = {
+      accountId: '123456789012',
+      userName: ROOT_USER_NAME,
+      userId: '123456789012',
+      arn: 'arn:aws:iam::123456789012:root',
+      accessKeyId: 'AKIAROOTEXAMPLE00001',
+    };
+    assert.deepEqual(apiCallRecord(call(root)).userIdentity, {
+      type: 'Root',
+      principalId: '123456789012',
+      arn: 'arn:aws:iam::123456789012:root',
+      accountId: '123456789012',
+      accessKeyId: 'AKIAROOTEXAMPLE00001',
+    });
+    const session = apiCallRecord(
+      call({
+        ...root,
+        accessKeyId: 'ASIAROOTEXAMPLE00001',
+        session: {
+          issuedMs: Date.UTC(2023, 6, 10, 11, 0, 0),
+          expiresMs: Date.UTC(2023, 6, 10, 12, 0, 0),
+          sourceAccessKeyId: 'AKIAROOTEXAMPLE00001',
+          mfaAuthenticatedMs: Date.UTC(2023, 6, 10, 11, 0, 0),
+        },
+      }),
+    ).userIdentity;
+    assert.equal(session?.type, 'Root');
+    assert.equal(session?.userName, undefined);
+    assert.deepEqual(session?.sessionContext?.attributes, {
+      creationDate: '2023-07-10T11:00:00Z',
+      mfaAuthenticated: 'true',
+    });
+  });
+});
+
+describe("apiCallEvent() for a call on another account's resource", () => {
+  const alice = {
+    accountId: '444455556666',
+    userName: 'alice',
+    userId: 'AIDAEXAMPLEALICE00001',
+    arn: 'arn:aws:iam::444455556666:user/alice',
+    accessKeyId: 'AKIAEXAMPLEALICE0001',
+  };
+
+  it("delivers the owner's copy to the owner, naming the caller as another AWS account, both sharing sharedEventID", () => {
+    const shared = { ...call(alice), sharedEventId: 'shared-1' };
+    const own = apiCallEvent(shared);
+    const owners = apiCallEvent({ ...shared, eventId: 'e-2', recipientAccountId: '777788889999' });
+    assert.equal(own.accountId, '444455556666');
+    assert.equal(owners.accountId, '777788889999');
+    const ownRecord = JSON.parse(own.raw) as Record<string, unknown>;
+    const ownersRecord = JSON.parse(owners.raw) as Record<string, unknown>;
+    assert.equal(ownRecord.recipientAccountId, '444455556666');
+    assert.equal((ownRecord.userIdentity as { arn: string }).arn, alice.arn);
+    assert.equal(ownersRecord.recipientAccountId, '777788889999');
+    // "AWSAccount – The request was made by another AWS account" (CloudTrail userIdentity element).
+    assert.deepEqual(ownersRecord.userIdentity, {
+      type: 'AWSAccount',
+      principalId: 'AIDAEXAMPLEALICE00001',
+      accountId: '444455556666',
+    });
+    assert.equal(ownRecord.sharedEventID, 'shared-1');
+    assert.equal(ownersRecord.sharedEventID, 'shared-1');
+    assert.notEqual(ownRecord.eventID, ownersRecord.eventID);
+  });
+
+  it('writes no sharedEventID for a call delivered to the caller alone', () => {
+    assert.equal('sharedEventID' in apiCallRecord(call(alice)), false);
   });
 });

@@ -8,7 +8,7 @@ import {
   type CloudTrailRecord,
   type EventCategory,
 } from '../events/index.ts';
-import type { Principal, SessionContext } from '../iam/index.ts';
+import { isRootPrincipal, type Principal, type SessionContext } from '../iam/index.ts';
 import type { NewEvent } from '../store/index.ts';
 
 export interface ApiCall {
@@ -20,6 +20,8 @@ export interface ApiCall {
   category: EventCategory;
   requestParameters: Record<string, unknown> | null;
   responseElements: Record<string, unknown> | null;
+  /** The record's additionalEventData ("data about the event that was not part of the request or response"). */
+  additionalEventData?: Record<string, string>;
   errorCode?: string;
   errorMessage?: string;
   sourceIPAddress: string;
@@ -29,6 +31,14 @@ export interface ApiCall {
   timeMs: number;
   resources?: { ARN: string; accountId: string; type: string }[];
   tlsDetails?: CloudTrailRecord['tlsDetails'];
+  /**
+   * The account the record is delivered to; the caller's when absent. A call on another account's
+   * resource is recorded in both ("CloudTrail record contents": recipientAccountId), the resource
+   * owner's copy naming the caller as another AWS account (userIdentity type AWSAccount).
+   */
+  recipientAccountId?: string;
+  /** The GUID shared by the records of one call delivered to several accounts (sharedEventID). */
+  sharedEventId?: string;
 }
 
 /** CloudTrail writes eventTime to the second. */
@@ -129,9 +139,23 @@ function sessionContextOf(principal: Principal, session: SessionContext): Record
   };
 }
 
-/** userIdentity: an IAM user (with sessionContext for its sessions) or a role session (AssumedRole, no userName). */
+/**
+ * userIdentity: an IAM user (with sessionContext for its sessions), a role session (AssumedRole, no
+ * userName) or the account's root user (Root: principalId the account ID, no userName — CloudTrail
+ * writes one only for an account alias).
+ */
 function userIdentityOf(principal: Principal): CloudTrailRecord['userIdentity'] {
   const session = principal.session;
+  if (isRootPrincipal(principal)) {
+    return {
+      type: 'Root',
+      principalId: principal.accountId,
+      arn: principal.arn,
+      accountId: principal.accountId,
+      accessKeyId: principal.accessKeyId,
+      ...(session ? { sessionContext: sessionContextOf(principal, session) } : {}),
+    };
+  }
   if (session?.role) {
     return {
       type: 'AssumedRole',
@@ -153,10 +177,23 @@ function userIdentityOf(principal: Principal): CloudTrailRecord['userIdentity'] 
   };
 }
 
+/**
+ * The caller as the owner of a resource it reached from another account sees it: "AWSAccount –
+ * The request was made by another AWS account" (CloudTrail userIdentity element), with its
+ * principal ID and account only.
+ */
+function otherAccountIdentityOf(principal: Principal): CloudTrailRecord['userIdentity'] {
+  return { type: 'AWSAccount', principalId: principal.userId, accountId: principal.accountId };
+}
+
 export function apiCallRecord(call: ApiCall): CloudTrailRecord {
+  const recipient = call.recipientAccountId ?? call.principal.accountId;
   const record: CloudTrailRecord = {
     eventVersion: CURRENT_EVENT_VERSION,
-    userIdentity: userIdentityOf(call.principal),
+    userIdentity:
+      recipient === call.principal.accountId
+        ? userIdentityOf(call.principal)
+        : otherAccountIdentityOf(call.principal),
     eventTime: formatEventTime(call.timeMs),
     eventSource: call.eventSource,
     eventName: call.eventName,
@@ -168,13 +205,15 @@ export function apiCallRecord(call: ApiCall): CloudTrailRecord {
       : {}),
     requestParameters: call.requestParameters,
     responseElements: call.responseElements,
+    ...(call.additionalEventData ? { additionalEventData: call.additionalEventData } : {}),
     requestID: call.requestId,
     eventID: call.eventId,
     readOnly: call.readOnly,
     ...(call.resources ? { resources: call.resources } : {}),
     eventType: 'AwsApiCall',
     managementEvent: call.category === 'Management',
-    recipientAccountId: call.principal.accountId,
+    recipientAccountId: recipient,
+    ...(call.sharedEventId !== undefined ? { sharedEventID: call.sharedEventId } : {}),
     eventCategory: call.category,
     ...(call.tlsDetails ? { tlsDetails: call.tlsDetails } : {}),
   };
@@ -185,7 +224,7 @@ export function apiCallEvent(call: ApiCall): NewEvent {
   const record = apiCallRecord(call);
   return {
     eventId: call.eventId,
-    accountId: call.principal.accountId,
+    accountId: call.recipientAccountId ?? call.principal.accountId,
     region: call.region,
     eventTimeMs: Math.floor(call.timeMs / 1000) * 1000,
     category: call.category,

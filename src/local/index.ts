@@ -3,3 +3,4 @@ export { LocalDirObjectStore, readObjectFile } from './local-dir-object-store.ts
 export { LocalKeyProvider } from './local-key-provider.ts';
 export * from './file-organizations.ts';
 export { DataDirError, prepareDataDir, type PreparedDataDir } from './data-dir.ts';
+export { AUDIT_JOURNAL_FILE, FileAuditJournal } from './file-audit-journal.ts';

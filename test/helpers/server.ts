@@ -76,16 +76,18 @@ export interface ChildServer {
 
 /**
  * Starts `opentrail serve` as a child process (for crash tests) and waits until it listens. The
- * child inherits this process's environment unless `env` is given.
+ * child inherits this process's environment unless `env` is given; `entry` is what node runs in
+ * place of `opentrail serve` (a benchmark's own server entry, taking the same flags).
  */
 export async function spawnServer(
   dataDir: string,
   args: string[] = [],
   env: NodeJS.ProcessEnv = process.env,
+  entry: readonly string[] = [BIN, 'serve'],
 ): Promise<ChildServer> {
   const child = spawn(
     process.execPath,
-    [BIN, 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn', ...args],
+    [...entry, '--port', '0', '--data-dir', dataDir, '--log-level', 'warn', ...args],
     { stdio: ['ignore', 'pipe', 'pipe'], env },
   );
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));

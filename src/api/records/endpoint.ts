@@ -86,6 +86,8 @@ function recordEventsOperation(deps: RecordsDeps): Operation<ParsedRecord[]> {
     action: 'cloudtrail:RecordEvents',
     readOnly: false,
     category: 'Data',
+    // The records and the call's own audit record are one append: audit first without an intent.
+    changesOnlyItsEvents: true,
     async parse(body, call) {
       const accountId = call.caller.principal.accountId;
       const idempotencyKey = idempotencyKeyOf(call.request.headers);
