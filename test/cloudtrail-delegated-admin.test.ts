@@ -13,7 +13,7 @@
  * list` shows it too).
  */
 import assert from 'node:assert/strict';
-import { rm, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
@@ -36,9 +36,12 @@ import {
 } from '@aws-sdk/client-cloudtrail';
 import { LocalDirObjectStore } from '../src/local/index.ts';
 import type { AccessKeyRecord } from '../src/iam/index.ts';
+import type { Organization } from '../src/trails/index.ts';
+import { addAccountKey, bootstrappedDataDir, writeOrganizations } from './helpers/accounts.ts';
+import { awsCli, keyEnv } from './helpers/aws-cli.ts';
 import { AWS_CLI_V1, AWS_CLI_V2, run } from './helpers/run.ts';
-import { BIN, makeTempDir, startTestServer, type TestServer } from './helpers/server.ts';
-import { addAccountKey, cloudTrailClient, errorOf } from './helpers/trails.ts';
+import { BIN, startTestServer, type TestServer } from './helpers/server.ts';
+import { cloudTrailClient, errorOf } from './helpers/trails.ts';
 
 const MANAGEMENT = '111111111111';
 /** Registered as CloudTrail's delegated administrator by the tests. */
@@ -52,6 +55,11 @@ const OUTSIDER = '999999999999';
 const ORG_ID = 'o-delegate0001';
 const REGION = 'us-east-1';
 const BUCKET = 'org-logs';
+const ORGANIZATION: Organization = {
+  id: ORG_ID,
+  managementAccountId: MANAGEMENT,
+  memberAccountIds: [DELEGATED, MEMBER, SPARE_1, SPARE_2],
+};
 
 const trailArn = (name: string, account = MANAGEMENT): string =>
   `arn:aws:cloudtrail:${REGION}:${account}:trail/${name}`;
@@ -82,33 +90,9 @@ describe('CloudTrail organization delegated administrator', () => {
   let delegated: CloudTrailClient;
   let member: CloudTrailClient;
 
-  const envOf = (key: { accessKeyId: string; secretAccessKey: string }): NodeJS.ProcessEnv => {
-    const { AWS_PROFILE: _profile, ...base } = server.awsEnv;
-    return {
-      ...base,
-      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-      AWS_ACCESS_KEY_ID: key.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: key.secretAccessKey,
-    };
-  };
-  const cli = (bin: string, args: string[], env: NodeJS.ProcessEnv = server.awsEnv) =>
-    run(bin, [...args, '--endpoint-url', server.url, '--output', 'json'], { env });
-  const ok = async <T = Record<string, unknown>>(
-    bin: string,
-    args: string[],
-    env?: NodeJS.ProcessEnv,
-  ): Promise<T> => {
-    const result = await cli(bin, args, env);
-    assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
-    return (result.stdout.trim() === '' ? {} : JSON.parse(result.stdout)) as T;
-  };
-  /** The call fails with `code` (the AWS CLI prints "An error occurred (<code>) ..."). */
-  const fails = async (bin: string, args: string[], code: string, env?: NodeJS.ProcessEnv) => {
-    const result = await cli(bin, args, env);
-    assert.notEqual(result.code, 0, `${args.join(' ')} should fail with ${code}: ${result.stdout}`);
-    assert.match(result.stderr, new RegExp(`An error occurred \\(${code}\\)`), args.join(' '));
-    return result.stderr;
-  };
+  const envOf = (key: { accessKeyId: string; secretAccessKey: string }): NodeJS.ProcessEnv =>
+    keyEnv(server.awsEnv, key);
+  const { cli, ok, fails } = awsCli(() => server);
   const listAdmins = async (bin: string, env?: NodeJS.ProcessEnv) =>
     (
       await ok<{ DelegatedAdministrators: Record<string, unknown>[] }>(
@@ -130,24 +114,11 @@ describe('CloudTrail organization delegated administrator', () => {
   };
 
   before(async () => {
-    dataDir = await makeTempDir();
     // The member accounts need keys of their own: added while the server is stopped.
-    const first = await startTestServer({ dataDir, accountId: MANAGEMENT });
-    await first.close();
+    dataDir = await bootstrappedDataDir({ accountId: MANAGEMENT });
     delegatedKey = await addAccountKey(dataDir, DELEGATED);
     memberKey = await addAccountKey(dataDir, MEMBER);
-    await writeFile(
-      join(dataDir, 'organizations.json'),
-      JSON.stringify({
-        organizations: [
-          {
-            id: ORG_ID,
-            managementAccountId: MANAGEMENT,
-            memberAccountIds: [DELEGATED, MEMBER, SPARE_1, SPARE_2],
-          },
-        ],
-      }),
-    );
+    await writeOrganizations(dataDir, ORGANIZATION);
     await startServer();
     await LocalDirObjectStore.createBucket(join(dataDir, 'buckets'), BUCKET);
   });
@@ -361,25 +332,14 @@ describe('CloudTrail organization delegated administrator', () => {
       ),
     );
     assert.equal(missing.name, 'InvalidParameterException');
-    await writeFile(join(dataDir, 'organizations.json'), JSON.stringify({ organizations: [] }));
+    await writeOrganizations(dataDir);
     try {
       const none = await errorOf(
         management.send(new RegisterOrganizationDelegatedAdminCommand({ MemberAccountId: DELEGATED })),
       );
       assert.equal(none.name, 'OrganizationsNotInUseException');
     } finally {
-      await writeFile(
-        join(dataDir, 'organizations.json'),
-        JSON.stringify({
-          organizations: [
-            {
-              id: ORG_ID,
-              managementAccountId: MANAGEMENT,
-              memberAccountIds: [DELEGATED, MEMBER, SPARE_1, SPARE_2],
-            },
-          ],
-        }),
-      );
+      await writeOrganizations(dataDir, ORGANIZATION);
     }
   });
 

@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { LocalDirObjectStore } from '../src/local/index.ts';
 import { enabledMfaDevice, totp } from './helpers/mfa.ts';
-import { AWS_CLI_V1, AWS_CLI_V2, run } from './helpers/run.ts';
+import { awsCli, errorMessageOf, keyEnv } from './helpers/aws-cli.ts';
+import { AWS_CLI_V1, AWS_CLI_V2 } from './helpers/run.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 
 const ACCOUNT = '123456789012';
@@ -59,42 +60,14 @@ describe('IAM policies on every CloudTrail call', () => {
   let storeArn: string;
   let auditorEnv: NodeJS.ProcessEnv;
 
-  const cli = (aws: string, args: string[], env: NodeJS.ProcessEnv = server.awsEnv) =>
-    run(aws, [...args, '--endpoint-url', server.url, '--output', 'json'], { env });
-  const ok = async <T = unknown>(aws: string, args: string[], env?: NodeJS.ProcessEnv): Promise<T> => {
-    const result = await cli(aws, args, env);
-    assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
-    return (result.stdout.trim() === '' ? {} : JSON.parse(result.stdout)) as T;
-  };
+  const { cli, ok, fails, recordsNamed } = awsCli(() => server);
   /** The call fails with AccessDeniedException and exactly `message`. */
-  const denied = async (aws: string, args: string[], env: NodeJS.ProcessEnv, message: string) => {
-    const result = await cli(aws, args, env);
-    assert.notEqual(result.code, 0, `${args.join(' ')} should be denied`);
-    assert.match(result.stderr, /An error occurred \(AccessDeniedException\)/);
-    assert.equal(result.stderr.trim().replace(/^[\s\S]*?operation: /, ''), message);
-  };
-  const envFor = (key: AccessKey): NodeJS.ProcessEnv => {
-    const { AWS_PROFILE: _profile, ...base } = server.awsEnv;
-    return {
-      ...base,
-      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-      AWS_ACCESS_KEY_ID: key.AccessKeyId,
-      AWS_SECRET_ACCESS_KEY: key.SecretAccessKey,
-      ...(key.SessionToken ? { AWS_SESSION_TOKEN: key.SessionToken } : {}),
-    };
-  };
+  const denied = async (aws: string, args: string[], env: NodeJS.ProcessEnv, message: string) =>
+    assert.equal(errorMessageOf(await fails(aws, args, 'AccessDeniedException', env)), message);
+  const envFor = (key: AccessKey): NodeJS.ProcessEnv => keyEnv(server.awsEnv, key);
   /** The records of `eventName` in Event history whose caller is `user`. */
-  const historyOf = async (eventName: string, user: string): Promise<AuditRecord[]> => {
-    const found = await ok<{ Events: { CloudTrailEvent: string }[] }>(AWS_CLI_V2, [
-      'cloudtrail',
-      'lookup-events',
-      '--lookup-attributes',
-      `AttributeKey=EventName,AttributeValue=${eventName}`,
-    ]);
-    return found.Events.map((e) => JSON.parse(e.CloudTrailEvent) as AuditRecord).filter(
-      (r) => r.userIdentity.userName === user,
-    );
-  };
+  const historyOf = async (eventName: string, user: string): Promise<AuditRecord[]> =>
+    (await recordsNamed<AuditRecord>(eventName)).filter((r) => r.userIdentity.userName === user);
   const newUser = async (name: string): Promise<NodeJS.ProcessEnv> => {
     await ok(AWS_CLI_V1, ['iam', 'create-user', '--user-name', name]);
     const created = await ok<{ AccessKey: AccessKey }>(AWS_CLI_V2, [

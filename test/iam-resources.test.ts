@@ -15,9 +15,10 @@ import {
   GetAccessKeyLastUsedCommand,
   GetUserCommand,
   IAMClient,
-  IAMServiceException,
 } from '@aws-sdk/client-iam';
-import { AWS_CLI_V1, AWS_CLI_V2, run } from './helpers/run.ts';
+import { awsCli, errorMessageOf, keyEnv } from './helpers/aws-cli.ts';
+import { iamFailure } from './helpers/iam-errors.ts';
+import { AWS_CLI_V1, AWS_CLI_V2 } from './helpers/run.ts';
 import { makeTempDir, startTestServer, type TestServer } from './helpers/server.ts';
 
 const ACCOUNT = '123456789012';
@@ -48,50 +49,16 @@ interface AuditRecord {
   userIdentity: { type: string; arn: string; userName?: string };
 }
 
-/** The error an SDK call fails with: its code (the XML error's Code), HTTP status and message. */
-async function failure(
-  promise: Promise<unknown>,
-): Promise<{ code: string; status: number; message: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof IAMServiceException, String(error));
-    const code = (error as IAMServiceException & { Code?: string }).Code ?? error.name;
-    return { code, status: error.$metadata.httpStatusCode ?? 0, message: error.message };
-  }
-  assert.fail('the call succeeded');
-}
-
 describe('IAM calls authorized on their resource ARNs, callers named with their paths', () => {
   let dataDir: string;
   let server: TestServer;
   const clients: IAMClient[] = [];
 
-  const cli = (aws: string, args: string[], env: NodeJS.ProcessEnv = server.awsEnv) =>
-    run(aws, [...args, '--endpoint-url', server.url, '--output', 'json'], { env });
-  const ok = async <T = unknown>(aws: string, args: string[], env?: NodeJS.ProcessEnv): Promise<T> => {
-    const result = await cli(aws, args, env);
-    assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
-    return (result.stdout.trim() === '' ? {} : JSON.parse(result.stdout)) as T;
-  };
+  const { cli, ok, fails, recordsNamed } = awsCli(() => server);
   /** The call fails with the query protocol's AccessDenied and exactly `message`. */
-  const denied = async (aws: string, args: string[], env: NodeJS.ProcessEnv, message: string) => {
-    const result = await cli(aws, args, env);
-    assert.notEqual(result.code, 0, `${args.join(' ')} should be denied`);
-    assert.match(result.stderr, /An error occurred \(AccessDenied\) when calling the \w+ operation: /);
-    assert.equal(result.stderr.trim().replace(/^[\s\S]*?operation: /, ''), message);
-  };
-  const envFor = (key: AccessKey, region = 'us-east-1'): NodeJS.ProcessEnv => {
-    const { AWS_PROFILE: _profile, ...base } = server.awsEnv;
-    return {
-      ...base,
-      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-      AWS_ACCESS_KEY_ID: key.AccessKeyId,
-      AWS_SECRET_ACCESS_KEY: key.SecretAccessKey,
-      AWS_DEFAULT_REGION: region,
-      AWS_REGION: region,
-    };
-  };
+  const denied = async (aws: string, args: string[], env: NodeJS.ProcessEnv, message: string) =>
+    assert.equal(errorMessageOf(await fails(aws, args, 'AccessDenied', env)), message);
+  const envFor = (key: AccessKey, region?: string): NodeJS.ProcessEnv => keyEnv(server.awsEnv, key, region);
   const sdkFor = (key: AccessKey): IAMClient => {
     const client = new IAMClient({
       region: 'us-east-1',
@@ -129,17 +96,8 @@ describe('IAM calls authorized on their resource ARNs, callers named with their 
     return created.AccessKey;
   };
   /** The records of `eventName` in Event history whose caller's ARN is `arn`. */
-  const historyOf = async (eventName: string, arn: string): Promise<AuditRecord[]> => {
-    const found = await ok<{ Events: { CloudTrailEvent: string }[] }>(AWS_CLI_V2, [
-      'cloudtrail',
-      'lookup-events',
-      '--lookup-attributes',
-      `AttributeKey=EventName,AttributeValue=${eventName}`,
-    ]);
-    return found.Events.map((e) => JSON.parse(e.CloudTrailEvent) as AuditRecord).filter(
-      (r) => r.userIdentity.arn === arn,
-    );
-  };
+  const historyOf = async (eventName: string, arn: string): Promise<AuditRecord[]> =>
+    (await recordsNamed<AuditRecord>(eventName)).filter((r) => r.userIdentity.arn === arn);
 
   let viewer: AccessKey;
   let delegate: AccessKey;
@@ -194,7 +152,7 @@ describe('IAM calls authorized on their resource ARNs, callers named with their 
     const sdk = sdkFor(viewer);
     const got = await sdk.send(new GetUserCommand({ UserName: 'insider' }));
     assert.equal(got.User?.Path, '/division/');
-    assert.deepEqual(await failure(sdk.send(new GetUserCommand({ UserName: 'outsider' }))), {
+    assert.deepEqual(await iamFailure(sdk.send(new GetUserCommand({ UserName: 'outsider' }))), {
       code: 'AccessDenied',
       status: 403,
       message: notAllowed('division/viewer', 'iam:GetUser', 'outsider'),
@@ -239,7 +197,7 @@ describe('IAM calls authorized on their resource ARNs, callers named with their 
       refusal,
     );
     assert.deepEqual(
-      await failure(
+      await iamFailure(
         sdkFor(delegate).send(new AttachUserPolicyCommand({ UserName: 'insider', PolicyArn: ADMINISTRATOR })),
       ),
       {

@@ -37,7 +37,6 @@ import {
   GetRolePolicyCommand,
   GetUserCommand,
   IAMClient,
-  IAMServiceException,
   ListAccessKeysCommand,
   ListAttachedUserPoliciesCommand,
   ListEntitiesForPolicyCommand,
@@ -61,6 +60,7 @@ import {
   UpdateAssumeRolePolicyCommand,
   UpdateUserCommand,
 } from '@aws-sdk/client-iam';
+import { iamFailure } from './helpers/iam-errors.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 
 const READ_ONLY = 'arn:aws:iam::aws:policy/AWSCloudTrail_ReadOnlyAccess';
@@ -100,20 +100,6 @@ interface AuditRecord {
   };
 }
 
-/** The error an IAM call fails with: its code (the XML error's Code), HTTP status and message. */
-async function failure(
-  promise: Promise<unknown>,
-): Promise<{ code: string; status: number; message: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof IAMServiceException, String(error));
-    const code = (error as IAMServiceException & { Code?: string }).Code ?? error.name;
-    return { code, status: error.$metadata.httpStatusCode ?? 0, message: error.message };
-  }
-  assert.fail('the call succeeded');
-}
-
 describe('IAM through the AWS SDK v3', () => {
   let server: TestServer;
   let iam: IAMClient;
@@ -146,7 +132,7 @@ describe('IAM through the AWS SDK v3', () => {
     assert.equal((await iam.send(new GetUserCommand({ UserName: 'alice' }))).User?.Path, '/sec/');
 
     // Names are unique regardless of case.
-    assert.deepEqual(await failure(iam.send(new CreateUserCommand({ UserName: 'ALICE' }))), {
+    assert.deepEqual(await iamFailure(iam.send(new CreateUserCommand({ UserName: 'ALICE' }))), {
       code: 'EntityAlreadyExists',
       status: 409,
       message: 'User with name ALICE already exists.',
@@ -159,7 +145,10 @@ describe('IAM through the AWS SDK v3', () => {
     assert.equal(listed.IsTruncated, false);
 
     await iam.send(new UpdateUserCommand({ UserName: 'alice', NewUserName: 'alice2' }));
-    assert.equal((await failure(iam.send(new GetUserCommand({ UserName: 'alice' })))).code, 'NoSuchEntity');
+    assert.equal(
+      (await iamFailure(iam.send(new GetUserCommand({ UserName: 'alice' })))).code,
+      'NoSuchEntity',
+    );
     assert.equal(
       (await iam.send(new GetUserCommand({ UserName: 'alice2' }))).User?.UserId,
       created.User?.UserId,
@@ -180,7 +169,7 @@ describe('IAM through the AWS SDK v3', () => {
     ]);
 
     await iam.send(new DeleteUserCommand({ UserName: 'alice2' }));
-    assert.deepEqual(await failure(iam.send(new DeleteUserCommand({ UserName: 'alice2' }))), {
+    assert.deepEqual(await iamFailure(iam.send(new DeleteUserCommand({ UserName: 'alice2' }))), {
       code: 'NoSuchEntity',
       status: 404,
       message: 'The user with name alice2 cannot be found.',
@@ -207,13 +196,13 @@ describe('IAM through the AWS SDK v3', () => {
   });
 
   it('answers ValidationError for a name outside the model pattern and MaxItems out of range', async () => {
-    assert.deepEqual(await failure(iam.send(new CreateUserCommand({ UserName: 'a b' }))), {
+    assert.deepEqual(await iamFailure(iam.send(new CreateUserCommand({ UserName: 'a b' }))), {
       code: 'ValidationError',
       status: 400,
       message:
         "1 validation error detected: Value 'a b' at 'userName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+",
     });
-    const tooMany = await failure(iam.send(new ListUsersCommand({ MaxItems: 1001 })));
+    const tooMany = await iamFailure(iam.send(new ListUsersCommand({ MaxItems: 1001 })));
     assert.equal(tooMany.code, 'ValidationError');
     assert.match(tooMany.message, /Member must have value less than or equal to 1000/);
   });
@@ -252,7 +241,7 @@ describe('IAM through the AWS SDK v3', () => {
         }),
       );
       await assert.rejects(trail.send(new ListTrailsCommand({})), { name: 'UnrecognizedClientException' });
-      const refused = await failure(asUser.send(new GetUserCommand({})));
+      const refused = await iamFailure(asUser.send(new GetUserCommand({})));
       assert.equal(refused.code, 'InvalidClientTokenId');
       assert.equal(refused.message, 'The security token included in the request is invalid.');
       const keys = await iam.send(new ListAccessKeysCommand({ UserName: 'keyuser' }));
@@ -272,12 +261,12 @@ describe('IAM through the AWS SDK v3', () => {
 
       // A user holds at most two keys; a user with keys cannot be deleted.
       await iam.send(new CreateAccessKeyCommand({ UserName: 'keyuser' }));
-      assert.deepEqual(await failure(iam.send(new CreateAccessKeyCommand({ UserName: 'keyuser' }))), {
+      assert.deepEqual(await iamFailure(iam.send(new CreateAccessKeyCommand({ UserName: 'keyuser' }))), {
         code: 'LimitExceeded',
         status: 409,
         message: 'Cannot exceed quota for AccessKeysPerUser: 2',
       });
-      assert.deepEqual(await failure(iam.send(new DeleteUserCommand({ UserName: 'keyuser' }))), {
+      assert.deepEqual(await iamFailure(iam.send(new DeleteUserCommand({ UserName: 'keyuser' }))), {
         code: 'DeleteConflict',
         status: 409,
         message: 'Cannot delete entity, must delete access keys first.',
@@ -321,7 +310,7 @@ describe('IAM through the AWS SDK v3', () => {
       );
     }
     assert.deepEqual(
-      await failure(
+      await iamFailure(
         iam.send(new CreatePolicyVersionCommand({ PolicyArn: arn, PolicyDocument: doc('cloudtrail:X') })),
       ),
       {
@@ -343,7 +332,7 @@ describe('IAM through the AWS SDK v3', () => {
       ],
     );
     assert.deepEqual(
-      await failure(iam.send(new DeletePolicyVersionCommand({ PolicyArn: arn, VersionId: 'v2' }))),
+      await iamFailure(iam.send(new DeletePolicyVersionCommand({ PolicyArn: arn, VersionId: 'v2' }))),
       {
         code: 'DeleteConflict',
         status: 409,
@@ -359,12 +348,12 @@ describe('IAM through the AWS SDK v3', () => {
     assert.equal(v1.PolicyVersion?.Document, rfc3986(doc('cloudtrail:LookupEvents')));
     assert.equal(decodeURIComponent(v1.PolicyVersion?.Document ?? ''), doc('cloudtrail:LookupEvents'));
 
-    const deleteConflict = await failure(iam.send(new DeletePolicyCommand({ PolicyArn: arn })));
+    const deleteConflict = await iamFailure(iam.send(new DeletePolicyCommand({ PolicyArn: arn })));
     assert.equal(deleteConflict.code, 'DeleteConflict');
     for (const v of ['v2', 'v4', 'v5'])
       await iam.send(new DeletePolicyVersionCommand({ PolicyArn: arn, VersionId: v }));
     await iam.send(new DeletePolicyCommand({ PolicyArn: arn }));
-    assert.deepEqual(await failure(iam.send(new GetPolicyCommand({ PolicyArn: arn }))), {
+    assert.deepEqual(await iamFailure(iam.send(new GetPolicyCommand({ PolicyArn: arn }))), {
       code: 'NoSuchEntity',
       status: 404,
       message: `Policy ${arn} was not found.`,
@@ -373,7 +362,9 @@ describe('IAM through the AWS SDK v3', () => {
 
   it('checks policy documents: JSON, the grammar, and the managed size limit without whitespace', async () => {
     assert.deepEqual(
-      await failure(iam.send(new CreatePolicyCommand({ PolicyName: 'bad', PolicyDocument: '{"Version":' }))),
+      await iamFailure(
+        iam.send(new CreatePolicyCommand({ PolicyName: 'bad', PolicyDocument: '{"Version":' })),
+      ),
       {
         code: 'MalformedPolicyDocument',
         status: 400,
@@ -384,7 +375,7 @@ describe('IAM through the AWS SDK v3', () => {
       Version: '2012-10-17',
       Statement: [{ Effect: 'Allow', Action: 'iam:GetUser' }],
     });
-    const grammar = await failure(
+    const grammar = await iamFailure(
       iam.send(new CreatePolicyCommand({ PolicyName: 'bad', PolicyDocument: noResource })),
     );
     assert.equal(grammar.code, 'MalformedPolicyDocument');
@@ -398,7 +389,8 @@ describe('IAM through the AWS SDK v3', () => {
     });
     assert.ok(big.length > 6144);
     assert.equal(
-      (await failure(iam.send(new CreatePolicyCommand({ PolicyName: 'big', PolicyDocument: big })))).message,
+      (await iamFailure(iam.send(new CreatePolicyCommand({ PolicyName: 'big', PolicyDocument: big }))))
+        .message,
       'Cannot exceed quota for PolicySize: 6144',
     );
     const spaced = doc('cloudtrail:GetTrail').replace(/,/g, `,${' '.repeat(3000)}`);
@@ -461,19 +453,19 @@ describe('IAM through the AWS SDK v3', () => {
     const full = await iam.send(new GetPolicyVersionCommand({ PolicyArn: FULL_ACCESS, VersionId: 'v3' }));
     assert.match(decodeURIComponent(full.PolicyVersion?.Document ?? ''), /cloudtrail:\*/);
 
-    assert.deepEqual(await failure(iam.send(new DeletePolicyCommand({ PolicyArn: mine }))), {
+    assert.deepEqual(await iamFailure(iam.send(new DeletePolicyCommand({ PolicyArn: mine }))), {
       code: 'DeleteConflict',
       status: 409,
       message: 'Cannot delete a policy attached to entities.',
     });
-    assert.deepEqual(await failure(iam.send(new DeleteRoleCommand({ RoleName: 'reader' }))), {
+    assert.deepEqual(await iamFailure(iam.send(new DeleteRoleCommand({ RoleName: 'reader' }))), {
       code: 'DeleteConflict',
       status: 409,
       message: 'Cannot delete entity, must detach all policies first.',
     });
     const unknown = `arn:aws:iam::${account}:policy/none`;
     assert.deepEqual(
-      await failure(iam.send(new AttachUserPolicyCommand({ UserName: 'auditor', PolicyArn: unknown }))),
+      await iamFailure(iam.send(new AttachUserPolicyCommand({ UserName: 'auditor', PolicyArn: unknown }))),
       {
         code: 'NoSuchEntity',
         status: 404,
@@ -501,13 +493,13 @@ describe('IAM through the AWS SDK v3', () => {
       (await iam.send(new ListGroupsForUserCommand({ UserName: 'bob' }))).Groups?.map((g) => g.GroupName),
       ['ops'],
     );
-    assert.deepEqual(await failure(iam.send(new DeleteGroupCommand({ GroupName: 'ops' }))), {
+    assert.deepEqual(await iamFailure(iam.send(new DeleteGroupCommand({ GroupName: 'ops' }))), {
       code: 'DeleteConflict',
       status: 409,
       message: 'Cannot delete entity, must remove users from group first.',
     });
     assert.equal(
-      (await failure(iam.send(new DeleteUserCommand({ UserName: 'bob' })))).code,
+      (await iamFailure(iam.send(new DeleteUserCommand({ UserName: 'bob' })))).code,
       'DeleteConflict',
     );
     await iam.send(
@@ -519,7 +511,7 @@ describe('IAM through the AWS SDK v3', () => {
     );
     await iam.send(new RemoveUserFromGroupCommand({ GroupName: 'ops', UserName: 'bob' }));
     assert.equal(
-      (await failure(iam.send(new DeleteGroupCommand({ GroupName: 'ops' })))).message,
+      (await iamFailure(iam.send(new DeleteGroupCommand({ GroupName: 'ops' })))).message,
       'Cannot delete entity, must delete policies first.',
     );
     await iam.send(new DeleteUserCommand({ UserName: 'bob' }));
@@ -538,7 +530,7 @@ describe('IAM through the AWS SDK v3', () => {
     assert.match(created.Role?.RoleId ?? '', /^AROA/);
     assert.equal(decodeURIComponent(created.Role?.AssumeRolePolicyDocument ?? ''), TRUST);
 
-    const tooLong = await failure(
+    const tooLong = await iamFailure(
       iam.send(
         new CreateRoleCommand({ RoleName: 'r2', AssumeRolePolicyDocument: TRUST, MaxSessionDuration: 43201 }),
       ),
@@ -552,7 +544,7 @@ describe('IAM through the AWS SDK v3', () => {
     // A trust policy names a principal; an identity policy must not.
     assert.equal(
       (
-        await failure(
+        await iamFailure(
           iam.send(
             new UpdateAssumeRolePolicyCommand({
               RoleName: 'ops-role',
@@ -579,7 +571,7 @@ describe('IAM through the AWS SDK v3', () => {
       'read',
     ]);
     assert.deepEqual(
-      await failure(iam.send(new GetRolePolicyCommand({ RoleName: 'ops-role', PolicyName: 'none' }))),
+      await iamFailure(iam.send(new GetRolePolicyCommand({ RoleName: 'ops-role', PolicyName: 'none' }))),
       {
         code: 'NoSuchEntity',
         status: 404,
@@ -599,7 +591,7 @@ describe('IAM through the AWS SDK v3', () => {
     assert.deepEqual(role.Role?.Tags, [{ Key: 'env', Value: 'prod' }]);
 
     assert.equal(
-      (await failure(iam.send(new DeleteRoleCommand({ RoleName: 'ops-role' })))).message,
+      (await iamFailure(iam.send(new DeleteRoleCommand({ RoleName: 'ops-role' })))).message,
       'Cannot delete entity, must delete policies first.',
     );
     await iam.send(new DeleteRolePolicyCommand({ RoleName: 'ops-role', PolicyName: 'read' }));
@@ -619,7 +611,7 @@ describe('IAM through the AWS SDK v3', () => {
       new PutUserPolicyCommand({ UserName: 'inline', PolicyName: 'a', PolicyDocument: policy(50) }),
     );
     assert.deepEqual(
-      await failure(
+      await iamFailure(
         iam.send(
           new PutUserPolicyCommand({ UserName: 'inline', PolicyName: 'b', PolicyDocument: policy(50) }),
         ),
@@ -676,7 +668,7 @@ describe('IAM through the AWS SDK v3', () => {
   it('records IAM calls in us-east-1 with eventSource iam.amazonaws.com, the key without its secret', async () => {
     await iam.send(new CreateUserCommand({ UserName: 'recorded' }));
     const key = await iam.send(new CreateAccessKeyCommand({ UserName: 'recorded' }));
-    await failure(iam.send(new GetUserCommand({ UserName: 'missing-user' })));
+    await iamFailure(iam.send(new GetUserCommand({ UserName: 'missing-user' })));
     const trail = new CloudTrailClient({
       region: 'us-east-1',
       endpoint: server.url,

@@ -11,7 +11,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { LocalDirObjectStore } from '../src/local/index.ts';
-import { AWS_CLI_V1, AWS_CLI_V2, run } from './helpers/run.ts';
+import { awsCli, keyEnv } from './helpers/aws-cli.ts';
+import { AWS_CLI_V1, AWS_CLI_V2 } from './helpers/run.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 
 const ACCOUNT = '123456789012';
@@ -52,13 +53,7 @@ describe('SimulatePrincipalPolicy and SimulateCustomPolicy', () => {
   let server: TestServer;
   let auditorEnv: NodeJS.ProcessEnv;
 
-  const cli = (aws: string, args: string[], env: NodeJS.ProcessEnv = server.awsEnv) =>
-    run(aws, [...args, '--endpoint-url', server.url, '--output', 'json'], { env });
-  const ok = async <T = unknown>(aws: string, args: string[], env?: NodeJS.ProcessEnv): Promise<T> => {
-    const result = await cli(aws, args, env);
-    assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
-    return (result.stdout.trim() === '' ? {} : JSON.parse(result.stdout)) as T;
-  };
+  const { cli, ok } = awsCli(() => server);
   const decisions = (answer: SimulateAnswer): Record<string, string> =>
     Object.fromEntries(answer.EvaluationResults.map((r) => [r.EvalActionName, r.EvalDecision]));
 
@@ -82,13 +77,7 @@ describe('SimulatePrincipalPolicy and SimulateCustomPolicy', () => {
       '--user-name',
       'auditor',
     ]);
-    const { AWS_PROFILE: _profile, ...base } = server.awsEnv;
-    auditorEnv = {
-      ...base,
-      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-      AWS_ACCESS_KEY_ID: created.AccessKey.AccessKeyId,
-      AWS_SECRET_ACCESS_KEY: created.AccessKey.SecretAccessKey,
-    };
+    auditorEnv = keyEnv(server.awsEnv, created.AccessKey);
   });
   after(() => server.dispose());
 

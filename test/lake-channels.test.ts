@@ -6,8 +6,6 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
   AddTagsCommand,
@@ -15,19 +13,17 @@ import {
   CreateEventDataStoreCommand,
   DeleteChannelCommand,
   DeleteEventDataStoreCommand,
-  DescribeQueryCommand,
   GetChannelCommand,
-  GetQueryResultsCommand,
   ListChannelsCommand,
   ListTagsCommand,
   RemoveTagsCommand,
-  StartQueryCommand,
   UpdateChannelCommand,
   type CloudTrailClient,
 } from '@aws-sdk/client-cloudtrail';
+import { putAuditEventsWithCli, queryRows } from './helpers/lake.ts';
 import { AWS_CLI_V1, AWS_CLI_V2, run, type RunResult } from './helpers/run.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
-import { cloudTrailClient, errorOf, waitFor } from './helpers/trails.ts';
+import { cloudTrailClient, errorOf } from './helpers/trails.ts';
 
 const PYTHON = '/root/.pyenv/versions/3.11.7/bin/python';
 
@@ -75,39 +71,6 @@ function eventData(name: string, overrides: Record<string, unknown> = {}): strin
 
 function checksum(text: string): string {
   return createHash('sha256').update(text).digest('base64');
-}
-
-/** `aws cloudtrail-data put-audit-events` (AWS CLI v1), events passed as a file. */
-async function putWithCli(channel: string, events: unknown[]): Promise<RunResult> {
-  const file = join(server.dataDir, `audit-events-${randomUUID()}.json`);
-  await writeFile(file, JSON.stringify(events));
-  return run(
-    AWS_CLI_V1,
-    [
-      'cloudtrail-data',
-      'put-audit-events',
-      '--endpoint-url',
-      server.url,
-      '--channel-arn',
-      channel,
-      '--audit-events',
-      `file://${file}`,
-      '--output',
-      'json',
-    ],
-    { env: server.awsEnv },
-  );
-}
-
-async function queryRows(sql: string): Promise<string[][]> {
-  const { QueryId } = await client.send(new StartQueryCommand({ QueryStatement: sql }));
-  const status = await waitFor('the query to finish', async () => {
-    const d = await client.send(new DescribeQueryCommand({ QueryId }));
-    return d.QueryStatus === 'QUEUED' || d.QueryStatus === 'RUNNING' ? undefined : d;
-  });
-  assert.equal(status.QueryStatus, 'FINISHED', status.ErrorMessage);
-  const results = await client.send(new GetQueryResultsCommand({ QueryId }));
-  return (results.QueryResultRows ?? []).map((row) => row.map((cell) => Object.values(cell)[0] ?? ''));
 }
 
 before(async () => {
@@ -250,7 +213,7 @@ describe('channel operations (SDK)', () => {
 describe('PutAuditEvents', () => {
   it('takes events from `aws cloudtrail-data put-audit-events` (CLI v1), failing bad ones one by one', async () => {
     const good = eventData('CreateInvoice');
-    const result = await putWithCli(channelArn, [
+    const result = await putAuditEventsWithCli(server, channelArn, [
       { id: 'good-1', eventData: good, eventDataChecksum: checksum(good) },
       { id: 'good-2', eventData: eventData('PayInvoice') },
       { id: 'bad-checksum', eventData: good, eventDataChecksum: checksum(`${good} `) },
@@ -286,7 +249,7 @@ describe('PutAuditEvents', () => {
 
   it('refuses whole requests: duplicate ids, unknown channels, malformed ARNs (CLI v1)', async () => {
     const data = eventData('Dup');
-    const dup = await putWithCli(channelArn, [
+    const dup = await putAuditEventsWithCli(server, channelArn, [
       { id: 'same', eventData: data },
       { id: 'same', eventData: data },
     ]);
@@ -294,19 +257,21 @@ describe('PutAuditEvents', () => {
     assert.match(dup.stderr, /\(DuplicatedAuditEventId\)/);
 
     const missing = channelArn.replace(/channel\/.*$/, `channel/${randomUUID()}`);
-    const unknown = await putWithCli(missing, [{ id: 'a', eventData: data }]);
+    const unknown = await putAuditEventsWithCli(server, missing, [{ id: 'a', eventData: data }]);
     assert.match(unknown.stderr, /\(ChannelNotFound\)/);
 
     // Another account's channel: only its resource-based policy could let this caller in.
     const foreign = channelArn.replace(`:${server.accountId}:`, ':999999999999:');
-    const denied = await putWithCli(foreign, [{ id: 'a', eventData: data }]);
+    const denied = await putAuditEventsWithCli(server, foreign, [{ id: 'a', eventData: data }]);
     assert.match(denied.stderr, /\(AccessDeniedException\)/);
     assert.match(
       denied.stderr,
       /because no resource-based policy allows the cloudtrail-data:PutAuditEvents action/,
     );
 
-    const malformed = await putWithCli('arn:aws:cloudtrail:us-east-1:bad', [{ id: 'a', eventData: data }]);
+    const malformed = await putAuditEventsWithCli(server, 'arn:aws:cloudtrail:us-east-1:bad', [
+      { id: 'a', eventData: data },
+    ]);
     assert.match(malformed.stderr, /\(InvalidChannelARN\)/);
   });
 
@@ -343,6 +308,7 @@ print(json.dumps({'successful': ok['successful'], 'failed': ok['failed'], 'missi
 
   it('puts the events in the channel’s store, where Lake SQL finds them', async () => {
     const rows = await queryRows(
+      client,
       `SELECT eventData.eventName, eventData.userIdentity.principalId, element_at(eventData.requestParameters, 'lines'), ` +
         `eventCategory, eventType, metadata.channelARN, recipientAccountId FROM ${idOf(activityStoreArn)} ` +
         `ORDER BY eventData.eventName`,

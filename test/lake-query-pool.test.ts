@@ -19,8 +19,9 @@ import {
   type DescribeQueryCommandOutput,
 } from '@aws-sdk/client-cloudtrail';
 import { DEFAULT_QUERY_TIMEOUT_SECONDS, validateConfig } from '../src/config.ts';
-import { makeTempDir, startTestServer, type TestServer } from './helpers/server.ts';
-import { addAccountKey, cloudTrailClient, errorOf, waitFor } from './helpers/trails.ts';
+import { addAccountKey, bootstrappedDataDir } from './helpers/accounts.ts';
+import { startTestServer, type TestServer } from './helpers/server.ts';
+import { cloudTrailClient, errorOf, waitFor } from './helpers/trails.ts';
 
 const ACCOUNT = '111111111111';
 const OTHER = '222222222222';
@@ -83,19 +84,16 @@ describe('Lake queries beside a runaway query', () => {
 
   before(async () => {
     // A second account for the share: added to the identity store of a stopped server.
-    dataDir = await makeTempDir();
     const options = {
-      dataDir,
       accountId: ACCOUNT,
       queryConcurrency: 2,
       queryAccountShare: 1,
       maxConcurrentQueries: 3,
       queryTimeoutSeconds: 3,
     };
-    const first = await startTestServer(options);
-    await first.close();
+    dataDir = await bootstrappedDataDir(options);
     const key = await addAccountKey(dataDir, OTHER);
-    server = await startTestServer(options);
+    server = await startTestServer({ ...options, dataDir });
     client = cloudTrailClient(server);
     other = cloudTrailClient({ url: server.url, ...key });
     store = await createStore(client, 'pool-store');

@@ -23,9 +23,7 @@ import {
   DeleteChannelCommand,
   DeleteEventDataStoreCommand,
   DeleteResourcePolicyCommand,
-  DescribeQueryCommand,
   GetEventDataStoreCommand,
-  GetQueryResultsCommand,
   GetResourcePolicyCommand,
   ListEventDataStoresCommand,
   LookupEventsCommand,
@@ -35,9 +33,12 @@ import {
 } from '@aws-sdk/client-cloudtrail';
 import { CreateAccessKeyCommand, CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
 import type { AccessKeyRecord } from '../src/iam/index.ts';
+import { addAccountKey, bootstrappedDataDir } from './helpers/accounts.ts';
+import { keyEnv } from './helpers/aws-cli.ts';
+import { putAuditEventsWithCli, queryRows } from './helpers/lake.ts';
 import { AWS_CLI_V1, AWS_CLI_V2, run, type RunResult } from './helpers/run.ts';
-import { makeTempDir, startTestServer, type TestServer } from './helpers/server.ts';
-import { addAccountKey, cloudTrailClient, errorOf, waitFor } from './helpers/trails.ts';
+import { startTestServer, type TestServer } from './helpers/server.ts';
+import { cloudTrailClient, errorOf } from './helpers/trails.ts';
 
 const OWNER = '777788889999';
 const PARTNER = '111122223333';
@@ -79,32 +80,21 @@ function eventData(name: string): string {
   });
 }
 
-function envFor(key: { accessKeyId: string; secretAccessKey: string }): NodeJS.ProcessEnv {
-  const { AWS_PROFILE: _profile, ...base } = server.awsEnv;
+/** The channel's policy: the partner's account may send events to it, on `condition` when given. */
+function channelPolicy(condition?: Record<string, unknown>) {
   return {
-    ...base,
-    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-    AWS_ACCESS_KEY_ID: key.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: key.secretAccessKey,
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'ChannelPolicy',
+        Effect: 'Allow',
+        Principal: { AWS: [`arn:aws:iam::${PARTNER}:root`] },
+        Action: 'cloudtrail-data:PutAuditEvents',
+        Resource: channelArn,
+        ...(condition ? { Condition: condition } : {}),
+      },
+    ],
   };
-}
-
-/** The owner's rows of a Lake query over `sql`, run by `client` (EventDataStoreOwnerAccountId for another's store). */
-async function queryRows(
-  client: CloudTrailClient,
-  sql: string,
-  ownerAccountId?: string,
-): Promise<string[][]> {
-  const owned = ownerAccountId ? { EventDataStoreOwnerAccountId: ownerAccountId } : {};
-  const started = await client.send(new StartQueryCommand({ QueryStatement: sql, ...owned }));
-  if (ownerAccountId) assert.equal(started.EventDataStoreOwnerAccountId, ownerAccountId);
-  const status = await waitFor('the query to finish', async () => {
-    const d = await client.send(new DescribeQueryCommand({ QueryId: started.QueryId, ...owned }));
-    return d.QueryStatus === 'QUEUED' || d.QueryStatus === 'RUNNING' ? undefined : d;
-  });
-  assert.equal(status.QueryStatus, 'FINISHED', status.ErrorMessage);
-  const results = await client.send(new GetQueryResultsCommand({ QueryId: started.QueryId, ...owned }));
-  return (results.QueryResultRows ?? []).map((row) => row.map((cell) => Object.values(cell)[0] ?? ''));
 }
 
 /** boto3's cloudtrail-data client: PutAuditEvents as `env`'s caller; the answer or the error's code and message. */
@@ -131,10 +121,8 @@ except c.exceptions.ClientError as e:
 }
 
 before(async () => {
-  dataDir = await makeTempDir();
   // The partner account needs a key of its own: made while the server is stopped.
-  const first = await startTestServer({ dataDir, accountId: OWNER });
-  await first.close();
+  dataDir = await bootstrappedDataDir({ accountId: OWNER });
   partnerKey = await addAccountKey(dataDir, PARTNER);
   server = await startTestServer({ dataDir, accountId: OWNER });
   owner = cloudTrailClient(server);
@@ -187,18 +175,7 @@ describe('PutResourcePolicy, GetResourcePolicy and DeleteResourcePolicy', () => 
       const env = aws === AWS_CLI_V2 ? { ...server.awsEnv, AWS_DATA_PATH: cliModels } : server.awsEnv;
       const cli = (args: string[]): Promise<RunResult> =>
         run(aws, ['cloudtrail', ...args, '--endpoint-url', server.url, '--output', 'json'], { env });
-      const policy = {
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Sid: 'ChannelPolicy',
-            Effect: 'Allow',
-            Principal: { AWS: [`arn:aws:iam::${PARTNER}:root`] },
-            Action: 'cloudtrail-data:PutAuditEvents',
-            Resource: channelArn,
-          },
-        ],
-      };
+      const policy = channelPolicy();
       const file = join(dataDir, `policy-${randomUUID()}.json`);
       const text = JSON.stringify(policy, null, 2);
       await writeFile(file, text);
@@ -264,7 +241,7 @@ describe('PutResourcePolicy, GetResourcePolicy and DeleteResourcePolicy', () => 
 
 describe("a channel's policy lets an integration partner's account send events", () => {
   it('denies the partner without a policy, and lets it in with the external ID its policy demands (boto3, AWS CLI v1)', async () => {
-    const asPartner = envFor(partnerKey);
+    const asPartner = keyEnv(server.awsEnv, partnerKey);
     const before = await putAuditEvents(asPartner, channelArn, 'before-policy');
     assert.equal(before.code, 'AccessDeniedException');
     assert.equal(
@@ -275,19 +252,9 @@ describe("a channel's policy lets an integration partner's account send events",
     await owner.send(
       new PutResourcePolicyCommand({
         ResourceArn: channelArn,
-        ResourcePolicy: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Sid: 'ChannelPolicy',
-              Effect: 'Allow',
-              Principal: { AWS: [`arn:aws:iam::${PARTNER}:root`] },
-              Action: 'cloudtrail-data:PutAuditEvents',
-              Resource: channelArn,
-              Condition: { StringEquals: { 'cloudtrail:ExternalId': 'partner-external-id' } },
-            },
-          ],
-        }),
+        ResourcePolicy: JSON.stringify(
+          channelPolicy({ StringEquals: { 'cloudtrail:ExternalId': 'partner-external-id' } }),
+        ),
       }),
     );
     const noExternalId = await putAuditEvents(asPartner, channelArn, 'no-external-id');
@@ -302,25 +269,11 @@ describe("a channel's policy lets an integration partner's account send events",
     );
 
     // The AWS CLI v1's cloudtrail-data command, as the partner.
-    const file = join(dataDir, `events-${randomUUID()}.json`);
-    await writeFile(file, JSON.stringify([{ id: 'partner-cli', eventData: eventData('partner-cli') }]));
-    const cli = await run(
-      AWS_CLI_V1,
-      [
-        'cloudtrail-data',
-        'put-audit-events',
-        '--endpoint-url',
-        server.url,
-        '--channel-arn',
-        channelArn,
-        '--external-id',
-        'partner-external-id',
-        '--audit-events',
-        `file://${file}`,
-        '--output',
-        'json',
-      ],
-      { env: asPartner },
+    const cli = await putAuditEventsWithCli(
+      server,
+      channelArn,
+      [{ id: 'partner-cli', eventData: eventData('partner-cli') }],
+      { env: asPartner, externalId: 'partner-external-id' },
     );
     assert.equal(cli.code, 0, cli.stderr);
     assert.deepEqual(
@@ -501,7 +454,7 @@ describe('deleting a channel', () => {
       ],
     });
     await owner.send(new PutResourcePolicyCommand({ ResourceArn: arn, ResourcePolicy: policy }));
-    const asPartner = envFor(partnerKey);
+    const asPartner = keyEnv(server.awsEnv, partnerKey);
     assert.deepEqual((await putAuditEvents(asPartner, arn, 'short-lived-1')).failed, []);
     await owner.send(new DeleteChannelCommand({ Channel: arn }));
     const missing = await errorOf(owner.send(new GetResourcePolicyCommand({ ResourceArn: arn })));

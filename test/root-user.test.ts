@@ -9,23 +9,24 @@
  * … the root user of member accounts").
  */
 import assert from 'node:assert/strict';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CreateVirtualMFADeviceCommand, EnableMFADeviceCommand, IAMClient } from '@aws-sdk/client-iam';
 import { base32 } from '@scure/base';
-import { DuckDbDatabase, DuckDbIdentityStore } from '../src/duckdb/index.ts';
+import { ROOT_USER_NAME, type AccessKeyRecord } from '../src/iam/index.ts';
+import { LocalDirObjectStore } from '../src/local/index.ts';
 import {
-  ROOT_USER_NAME,
-  newAccessKeyId,
-  newSecretAccessKey,
-  type AccessKeyRecord,
-} from '../src/iam/index.ts';
-import { LocalDirObjectStore, LocalKeyProvider } from '../src/local/index.ts';
+  addAccountKey,
+  addRootKey,
+  attachDenyStopScp,
+  bootstrappedDataDir,
+  writeOrganizations,
+} from './helpers/accounts.ts';
+import { awsCli, keyEnv } from './helpers/aws-cli.ts';
 import { stepNow, totp } from './helpers/mfa.ts';
-import { AWS_CLI_V1, AWS_CLI_V2, run } from './helpers/run.ts';
-import { makeTempDir, startTestServer, type TestServer } from './helpers/server.ts';
-import { addAccountKey } from './helpers/trails.ts';
+import { AWS_CLI_V1, AWS_CLI_V2 } from './helpers/run.ts';
+import { startTestServer, type TestServer } from './helpers/server.ts';
 
 const ACCOUNT = '123456789012';
 
@@ -58,58 +59,21 @@ function rootEnv(server: TestServer): NodeJS.ProcessEnv {
   };
 }
 
-function sessionEnv(server: TestServer, credentials: SessionCredentials): NodeJS.ProcessEnv {
-  const { AWS_PROFILE: _profile, ...base } = server.awsEnv;
-  return {
-    ...base,
-    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-    AWS_ACCESS_KEY_ID: credentials.AccessKeyId,
-    AWS_SECRET_ACCESS_KEY: credentials.SecretAccessKey,
-    AWS_SESSION_TOKEN: credentials.SessionToken,
-  };
-}
-
 function rootKeyOf(text: string): { accessKeyId: string; secretAccessKey: string } {
   const m = /^\[opentrail-root\]\naws_access_key_id = (\S+)\naws_secret_access_key = (\S+)\n$/.exec(text);
   assert.ok(m, `not a root-credentials file: ${text}`);
   return { accessKeyId: m[1]!, secretAccessKey: m[2]! };
 }
 
-function cliOf(server: () => TestServer) {
-  const cli = (aws: string, args: string[], env: NodeJS.ProcessEnv) =>
-    run(aws, [...args, '--endpoint-url', server().url, '--output', 'json'], { env });
-  const ok = async (aws: string, args: string[], env: NodeJS.ProcessEnv): Promise<unknown> => {
-    const result = await cli(aws, args, env);
-    assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
-    return result.stdout.trim() === '' ? {} : JSON.parse(result.stdout);
-  };
-  return { cli, ok };
-}
-
-/** The newest recorded call named `eventName` (LookupEvents, signed by the admin). */
-async function lastRecorded(
-  ok: (aws: string, args: string[], env: NodeJS.ProcessEnv) => Promise<unknown>,
-  server: TestServer,
-  eventName: string,
-): Promise<Recorded> {
-  const found = (await ok(
-    AWS_CLI_V2,
-    [
-      'cloudtrail',
-      'lookup-events',
-      '--lookup-attributes',
-      `AttributeKey=EventName,AttributeValue=${eventName}`,
-    ],
-    server.awsEnv,
-  )) as { Events: { CloudTrailEvent: string; Username?: string }[] };
-  const event = found.Events[0];
-  assert.ok(event, `no ${eventName} recorded`);
-  return JSON.parse(event.CloudTrailEvent) as Recorded;
-}
-
 describe('the root user of an account', () => {
   let server: TestServer;
-  const { cli, ok } = cliOf(() => server);
+  const { cli, ok, recordsNamed } = awsCli(() => server);
+  /** The newest recorded call named `eventName` (LookupEvents, signed by the admin). */
+  const lastRecorded = async (eventName: string): Promise<Recorded> => {
+    const [record] = await recordsNamed<Recorded>(eventName);
+    assert.ok(record, `no ${eventName} recorded`);
+    return record;
+  };
 
   before(async () => {
     server = await startTestServer({ accountId: ACCOUNT, requireMfaForDestruction: true });
@@ -133,34 +97,31 @@ describe('the root user of an account', () => {
     assert.equal(server.rootCredentialsPath, join(server.dataDir, 'root-credentials'));
 
     for (const aws of [AWS_CLI_V1, AWS_CLI_V2]) {
-      const identity = (await ok(aws, ['sts', 'get-caller-identity'], rootEnv(server))) as Record<
-        string,
-        string
-      >;
+      const identity = await ok<Record<string, string>>(aws, ['sts', 'get-caller-identity'], rootEnv(server));
       assert.deepEqual(
         identity,
         { UserId: ACCOUNT, Account: ACCOUNT, Arn: `arn:aws:iam::${ACCOUNT}:root` },
         aws,
       );
     }
-    const user = (await ok(AWS_CLI_V1, ['iam', 'get-user'], rootEnv(server))) as {
+    const user = await ok<{
       User: Record<string, string>;
-    };
+    }>(AWS_CLI_V1, ['iam', 'get-user'], rootEnv(server));
     assert.equal(user.User.Arn, `arn:aws:iam::${ACCOUNT}:root`);
     assert.equal(user.User.UserId, ACCOUNT);
     assert.equal(user.User.UserName, undefined, 'the root user has no IAM user name');
-    const keys = (await ok(AWS_CLI_V2, ['iam', 'list-access-keys'], rootEnv(server))) as {
+    const keys = await ok<{
       AccessKeyMetadata: { AccessKeyId: string; Status: string; UserName?: string }[];
-    };
+    }>(AWS_CLI_V2, ['iam', 'list-access-keys'], rootEnv(server));
     assert.deepEqual(
       keys.AccessKeyMetadata.map((k) => [k.AccessKeyId, k.Status, k.UserName]),
       [[rootKey.accessKeyId, 'Active', undefined]],
     );
 
     // The admin does not see the root key as its own, nor can it name the root user.
-    const adminKeys = (await ok(AWS_CLI_V2, ['iam', 'list-access-keys'], server.awsEnv)) as {
+    const adminKeys = await ok<{
       AccessKeyMetadata: { AccessKeyId: string }[];
-    };
+    }>(AWS_CLI_V2, ['iam', 'list-access-keys'], server.awsEnv);
     assert.deepEqual(
       adminKeys.AccessKeyMetadata.map((k) => k.AccessKeyId),
       [server.accessKeyId],
@@ -175,7 +136,7 @@ describe('the root user of an account', () => {
 
     // Its calls are recorded as the root user's (CLI v2's list-trails, looked up by the admin).
     await ok(AWS_CLI_V2, ['cloudtrail', 'list-trails'], rootEnv(server));
-    const record = await lastRecorded(ok, server, 'ListTrails');
+    const record = await lastRecorded('ListTrails');
     assert.deepEqual(record.userIdentity, {
       type: 'Root',
       principalId: ACCOUNT,
@@ -183,11 +144,11 @@ describe('the root user of an account', () => {
       accountId: ACCOUNT,
       accessKeyId: rootKey.accessKeyId,
     });
-    const byUsername = (await ok(
+    const byUsername = await ok<{ Events: { EventName: string }[] }>(
       AWS_CLI_V1,
       ['cloudtrail', 'lookup-events', '--lookup-attributes', 'AttributeKey=Username,AttributeValue=root'],
       server.awsEnv,
-    )) as { Events: { EventName: string }[] };
+    );
     assert.ok(
       byUsername.Events.some((e) => e.EventName === 'ListTrails'),
       'Event history names the root user "root"',
@@ -207,7 +168,7 @@ describe('the root user of an account', () => {
 
     // An IAM user, AdministratorAccess or not, cannot enable a device for the root user.
     const seedFile = join(server.dataDir, 'root-seed.txt');
-    const created = (await ok(
+    const created = await ok<{ VirtualMFADevice: { SerialNumber: string } }>(
       AWS_CLI_V1,
       [
         'iam',
@@ -220,7 +181,7 @@ describe('the root user of an account', () => {
         'Base32StringSeed',
       ],
       rootEnv(server),
-    )) as { VirtualMFADevice: { SerialNumber: string } };
+    );
     const serial = created.VirtualMFADevice.SerialNumber;
     assert.equal(serial, `arn:aws:iam::${ACCOUNT}:mfa/root-account-mfa-device`);
     const seed = base32.decode((await readFile(seedFile, 'utf8')).trim());
@@ -238,29 +199,27 @@ describe('the root user of an account', () => {
 
     // The root user enables it for itself: `<root_account>`, as the AWS CLI needs a user name.
     await ok(AWS_CLI_V1, [...enable, ...codes], rootEnv(server));
-    const listed = (await ok(AWS_CLI_V2, ['iam', 'list-mfa-devices'], rootEnv(server))) as {
+    const listed = await ok<{
       MFADevices: { SerialNumber: string; UserName?: string }[];
-    };
+    }>(AWS_CLI_V2, ['iam', 'list-mfa-devices'], rootEnv(server));
     assert.deepEqual(
       listed.MFADevices.map((d) => [d.SerialNumber, d.UserName]),
       [[serial, undefined]],
     );
-    const virtual = (await ok(
-      AWS_CLI_V2,
-      ['iam', 'list-virtual-mfa-devices', '--assignment-status', 'Assigned'],
-      server.awsEnv,
-    )) as { VirtualMFADevices: { SerialNumber: string; User?: { Arn: string; UserId: string } }[] };
+    const virtual = await ok<{
+      VirtualMFADevices: { SerialNumber: string; User?: { Arn: string; UserId: string } }[];
+    }>(AWS_CLI_V2, ['iam', 'list-virtual-mfa-devices', '--assignment-status', 'Assigned'], server.awsEnv);
     assert.deepEqual(
       virtual.VirtualMFADevices.map((d) => [d.SerialNumber, d.User?.Arn, d.User?.UserId]),
       [[serial, `arn:aws:iam::${ACCOUNT}:root`, ACCOUNT]],
     );
-    const adminsOwn = (await ok(AWS_CLI_V2, ['iam', 'list-mfa-devices'], server.awsEnv)) as {
+    const adminsOwn = await ok<{
       MFADevices: unknown[];
-    };
+    }>(AWS_CLI_V2, ['iam', 'list-mfa-devices'], server.awsEnv);
     assert.deepEqual(adminsOwn.MFADevices, [], "the root user's device is not the admin's");
 
     // Two hours asked for, one hour given: the root user's sessions are capped at 3,600 s.
-    const session = (await ok(
+    const session = await ok<{ Credentials: SessionCredentials }>(
       AWS_CLI_V2,
       [
         'sts',
@@ -273,23 +232,19 @@ describe('the root user of an account', () => {
         '7200',
       ],
       rootEnv(server),
-    )) as { Credentials: SessionCredentials };
+    );
     const expiresMs = Date.parse(session.Credentials.Expiration);
     assert.ok(Math.abs(expiresMs - (Date.now() + 3_600_000)) < 60_000, session.Credentials.Expiration);
 
-    const asSession = sessionEnv(server, session.Credentials);
-    const identity = (await ok(AWS_CLI_V1, ['sts', 'get-caller-identity'], asSession)) as { Arn: string };
+    const asSession = keyEnv(server.awsEnv, session.Credentials);
+    const identity = await ok<{ Arn: string }>(AWS_CLI_V1, ['sts', 'get-caller-identity'], asSession);
     assert.equal(identity.Arn, `arn:aws:iam::${ACCOUNT}:root`);
     await ok(AWS_CLI_V1, ['cloudtrail', 'stop-logging', '--name', 'main'], asSession);
-    const status = (await ok(
-      AWS_CLI_V2,
-      ['cloudtrail', 'get-trail-status', '--name', 'main'],
-      server.awsEnv,
-    )) as {
+    const status = await ok<{
       IsLogging: boolean;
-    };
+    }>(AWS_CLI_V2, ['cloudtrail', 'get-trail-status', '--name', 'main'], server.awsEnv);
     assert.equal(status.IsLogging, false);
-    const record = await lastRecorded(ok, server, 'StopLogging');
+    const record = await lastRecorded('StopLogging');
     assert.equal(record.errorCode, undefined);
     assert.equal(record.userIdentity.type, 'Root');
     assert.equal(record.userIdentity.accessKeyId, session.Credentials.AccessKeyId);
@@ -325,9 +280,9 @@ describe('the root user of an account', () => {
           "1 validation error detected: Value null at 'userName' failed to satisfy constraint: Member must not be null",
       });
       await asRoot.send(new EnableMFADeviceCommand(input));
-      const listed = (await ok(AWS_CLI_V2, ['iam', 'list-mfa-devices'], rootEnv(server))) as {
+      const listed = await ok<{
         MFADevices: { SerialNumber: string }[];
-      };
+      }>(AWS_CLI_V2, ['iam', 'list-mfa-devices'], rootEnv(server));
       assert.ok(listed.MFADevices.some((d) => d.SerialNumber === serial));
     } finally {
       asRoot.destroy();
@@ -336,61 +291,23 @@ describe('the root user of an account', () => {
   });
 });
 
-/** A root user key for `accountId`, stored while the server is stopped (as a bootstrap would). */
-async function addRootKey(dataDir: string, accountId: string): Promise<AccessKeyRecord> {
-  const key: AccessKeyRecord = {
-    accessKeyId: newAccessKeyId(),
-    secretAccessKey: newSecretAccessKey(),
-    accountId,
-    userName: ROOT_USER_NAME,
-    userId: accountId,
-    status: 'Active',
-  };
-  const db = await DuckDbDatabase.open(join(dataDir, 'opentrail.duckdb'));
-  try {
-    const connection = await db.connect();
-    try {
-      const identities = await DuckDbIdentityStore.open(connection, await LocalKeyProvider.open(dataDir));
-      await identities.issueRootKey(key, Date.now());
-    } finally {
-      connection.closeSync();
-    }
-  } finally {
-    db.close();
-  }
-  return key;
-}
-
 describe("an SCP and a member account's root user", () => {
   const MANAGEMENT = '111111111111';
   const MEMBER = '222222222222';
   let server: TestServer;
   let memberRoot: AccessKeyRecord;
-  const { cli, ok } = cliOf(() => server);
-  const memberEnv = (): NodeJS.ProcessEnv => {
-    const { AWS_PROFILE: _profile, ...base } = server.awsEnv;
-    return {
-      ...base,
-      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-      AWS_ACCESS_KEY_ID: memberRoot.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: memberRoot.secretAccessKey,
-    };
-  };
+  const { cli, ok } = awsCli(() => server);
+  const memberEnv = (): NodeJS.ProcessEnv => keyEnv(server.awsEnv, memberRoot);
 
   before(async () => {
-    const dataDir = await makeTempDir();
-    const first = await startTestServer({ dataDir, accountId: MANAGEMENT });
-    await first.close();
+    const dataDir = await bootstrappedDataDir({ accountId: MANAGEMENT });
     await addAccountKey(dataDir, MEMBER);
     memberRoot = await addRootKey(dataDir, MEMBER);
-    await writeFile(
-      join(dataDir, 'organizations.json'),
-      JSON.stringify({
-        organizations: [
-          { id: 'o-roottest0001', managementAccountId: MANAGEMENT, memberAccountIds: [MEMBER] },
-        ],
-      }),
-    );
+    await writeOrganizations(dataDir, {
+      id: 'o-roottest0001',
+      managementAccountId: MANAGEMENT,
+      memberAccountIds: [MEMBER],
+    });
     server = await startTestServer({ dataDir, accountId: MANAGEMENT });
     await LocalDirObjectStore.createBucket(join(dataDir, 'buckets'), 'member-logs');
     await ok(
@@ -403,44 +320,17 @@ describe("an SCP and a member account's root user", () => {
   after(() => server.dispose());
 
   it('denies the member root user StopLogging once an SCP denies it', async () => {
-    const identity = (await ok(AWS_CLI_V1, ['sts', 'get-caller-identity'], memberEnv())) as { Arn: string };
+    const identity = await ok<{ Arn: string }>(AWS_CLI_V1, ['sts', 'get-caller-identity'], memberEnv());
     assert.equal(identity.Arn, `arn:aws:iam::${MEMBER}:root`);
 
-    const policyFile = join(server.dataDir, 'deny-stop.json');
-    await writeFile(
-      policyFile,
-      JSON.stringify({
+    await attachDenyStopScp(
+      { ok },
+      join(server.dataDir, 'deny-stop.json'),
+      {
         Version: '2012-10-17',
         Statement: [{ Effect: 'Deny', Action: 'cloudtrail:StopLogging', Resource: '*' }],
-      }),
-    );
-    const created = (await ok(
-      AWS_CLI_V2,
-      [
-        'organizations',
-        'create-policy',
-        '--type',
-        'SERVICE_CONTROL_POLICY',
-        '--name',
-        'deny-stop',
-        '--description',
-        'keep trails logging',
-        '--content',
-        `file://${policyFile}`,
-      ],
-      server.awsEnv,
-    )) as { Policy: { PolicySummary: { Id: string } } };
-    await ok(
-      AWS_CLI_V2,
-      [
-        'organizations',
-        'attach-policy',
-        '--policy-id',
-        created.Policy.PolicySummary.Id,
-        '--target-id',
-        MEMBER,
-      ],
-      server.awsEnv,
+      },
+      MEMBER,
     );
 
     const denied = await cli(AWS_CLI_V1, ['cloudtrail', 'stop-logging', '--name', 'main'], memberEnv());
@@ -452,13 +342,9 @@ describe("an SCP and a member account's root user", () => {
         's',
       ),
     );
-    const status = (await ok(
-      AWS_CLI_V2,
-      ['cloudtrail', 'get-trail-status', '--name', 'main'],
-      memberEnv(),
-    )) as {
+    const status = await ok<{
       IsLogging: boolean;
-    };
+    }>(AWS_CLI_V2, ['cloudtrail', 'get-trail-status', '--name', 'main'], memberEnv());
     assert.equal(status.IsLogging, true, 'the trail still logs');
   });
 });

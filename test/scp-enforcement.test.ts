@@ -4,7 +4,6 @@
  * holds AdministratorAccess — and leaves the management account alone, as AWS documents SCPs.
  */
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
@@ -16,9 +15,15 @@ import {
 } from '@aws-sdk/client-cloudtrail';
 import { LocalDirObjectStore } from '../src/local/index.ts';
 import type { AccessKeyRecord } from '../src/iam/index.ts';
-import { AWS_CLI_V2, run } from './helpers/run.ts';
-import { makeTempDir, startTestServer, type TestServer } from './helpers/server.ts';
-import { addAccountKey, cloudTrailClient, errorOf } from './helpers/trails.ts';
+import {
+  addAccountKey,
+  attachDenyStopScp,
+  bootstrappedDataDir,
+  writeOrganizations,
+} from './helpers/accounts.ts';
+import { awsCli } from './helpers/aws-cli.ts';
+import { startTestServer, type TestServer } from './helpers/server.ts';
+import { cloudTrailClient, errorOf } from './helpers/trails.ts';
 
 const MANAGEMENT = '111111111111';
 const MEMBER = '222222222222';
@@ -32,17 +37,14 @@ describe('service control policies are enforced', () => {
   let asManagement: CloudTrailClient;
 
   before(async () => {
-    dataDir = await makeTempDir();
     // The member account needs an admin key of its own: made while the server is stopped.
-    const first = await startTestServer({ dataDir, accountId: MANAGEMENT });
-    await first.close();
+    dataDir = await bootstrappedDataDir({ accountId: MANAGEMENT });
     member = await addAccountKey(dataDir, MEMBER);
-    await writeFile(
-      join(dataDir, 'organizations.json'),
-      JSON.stringify({
-        organizations: [{ id: ORG_ID, managementAccountId: MANAGEMENT, memberAccountIds: [MEMBER] }],
-      }),
-    );
+    await writeOrganizations(dataDir, {
+      id: ORG_ID,
+      managementAccountId: MANAGEMENT,
+      memberAccountIds: [MEMBER],
+    });
     server = await startTestServer({ dataDir, accountId: MANAGEMENT });
     await LocalDirObjectStore.createBucket(join(dataDir, 'buckets'), 'scp-logs');
     asManagement = cloudTrailClient(server);
@@ -59,43 +61,17 @@ describe('service control policies are enforced', () => {
   });
 
   it("denies the member's admin StopLogging once an SCP denies it, and not the management account's", async () => {
-    const policyFile = join(dataDir, 'deny-stop.json');
-    await writeFile(
-      policyFile,
-      JSON.stringify({
+    await attachDenyStopScp(
+      awsCli(() => server),
+      join(dataDir, 'deny-stop.json'),
+      {
         Version: '2012-10-17',
         Statement: [
           { Effect: 'Deny', Action: ['cloudtrail:StopLogging', 'cloudtrail:DeleteTrail'], Resource: '*' },
         ],
-      }),
-    );
-    const cli = async (args: string[]): Promise<Record<string, unknown>> => {
-      const result = await run(AWS_CLI_V2, [...args, '--endpoint-url', server.url, '--output', 'json'], {
-        env: server.awsEnv,
-      });
-      assert.equal(result.code, 0, result.stderr);
-      return result.stdout.trim() ? (JSON.parse(result.stdout) as Record<string, unknown>) : {};
-    };
-    const created = (await cli([
-      'organizations',
-      'create-policy',
-      '--type',
-      'SERVICE_CONTROL_POLICY',
-      '--name',
-      'deny-stop',
-      '--description',
-      'keep trails logging',
-      '--content',
-      `file://${policyFile}`,
-    ])) as { Policy: { PolicySummary: { Id: string } } };
-    await cli([
-      'organizations',
-      'attach-policy',
-      '--policy-id',
-      created.Policy.PolicySummary.Id,
-      '--target-id',
+      },
       MEMBER,
-    ]);
+    );
 
     const denied = await errorOf(asMember.send(new StopLoggingCommand({ Name: 'main' })));
     assert.equal(denied.name, 'AccessDeniedException');

@@ -14,7 +14,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { enabledMfaDevice, stepNow, totp } from './helpers/mfa.ts';
-import { AWS_CLI_V1, AWS_CLI_V2, run } from './helpers/run.ts';
+import { awsCli, keyEnv } from './helpers/aws-cli.ts';
+import { AWS_CLI_V1, AWS_CLI_V2 } from './helpers/run.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 
 const ACCOUNT = '123456789012';
@@ -76,32 +77,10 @@ const trustAccount = (condition?: Record<string, unknown>, actions: string[] = [
 describe('STS AssumeRole', () => {
   let server: TestServer;
   let roleId: string;
-  const cli = (aws: string, args: string[], env: NodeJS.ProcessEnv = server.awsEnv) =>
-    run(aws, [...args, '--endpoint-url', server.url, '--output', 'json'], { env });
-  const ok = async <T>(aws: string, args: string[], env?: NodeJS.ProcessEnv): Promise<T> => {
-    const result = await cli(aws, args, env);
-    assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
-    return (result.stdout.trim() === '' ? {} : JSON.parse(result.stdout)) as T;
-  };
-  const envOf = (credentials: { AccessKeyId: string; SecretAccessKey: string; SessionToken?: string }) => {
-    const { AWS_PROFILE: _profile, ...base } = server.awsEnv;
-    return {
-      ...base,
-      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-      AWS_ACCESS_KEY_ID: credentials.AccessKeyId,
-      AWS_SECRET_ACCESS_KEY: credentials.SecretAccessKey,
-      ...(credentials.SessionToken ? { AWS_SESSION_TOKEN: credentials.SessionToken } : {}),
-    };
-  };
-  const records = async (eventName: string): Promise<AuditRecord[]> => {
-    const found = await ok<{ Events: { CloudTrailEvent: string }[] }>(AWS_CLI_V2, [
-      'cloudtrail',
-      'lookup-events',
-      '--lookup-attributes',
-      `AttributeKey=EventName,AttributeValue=${eventName}`,
-    ]);
-    return found.Events.map((e) => JSON.parse(e.CloudTrailEvent) as AuditRecord);
-  };
+  const { cli, ok, recordsNamed } = awsCli(() => server);
+  const envOf = (credentials: { AccessKeyId: string; SecretAccessKey: string; SessionToken?: string }) =>
+    keyEnv(server.awsEnv, credentials);
+  const records = (eventName: string) => recordsNamed<AuditRecord>(eventName);
 
   before(async () => {
     server = await startTestServer({ accountId: ACCOUNT });

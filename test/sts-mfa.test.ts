@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { base32 } from '@scure/base';
 import { stepNow, totp } from './helpers/mfa.ts';
-import { AWS_CLI_V1, AWS_CLI_V2, run } from './helpers/run.ts';
+import { awsCli, keyEnv } from './helpers/aws-cli.ts';
+import { AWS_CLI_V1, AWS_CLI_V2 } from './helpers/run.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 
 interface Credentials {
@@ -22,15 +23,7 @@ interface Credentials {
 
 describe('virtual MFA devices and STS sessions', () => {
   let server: TestServer;
-  const cli = async (aws: string, args: string[], env: NodeJS.ProcessEnv = server.awsEnv) => {
-    const result = await run(aws, [...args, '--endpoint-url', server.url, '--output', 'json'], { env });
-    return result;
-  };
-  const ok = async (aws: string, args: string[], env?: NodeJS.ProcessEnv): Promise<unknown> => {
-    const result = await cli(aws, args, env);
-    assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
-    return result.stdout.trim() === '' ? {} : JSON.parse(result.stdout);
-  };
+  const { cli, ok } = awsCli(() => server);
 
   before(async () => {
     server = await startTestServer({ accountId: '123456789012' });
@@ -39,7 +32,7 @@ describe('virtual MFA devices and STS sessions', () => {
 
   it('creates a device, enables it with two consecutive codes and gets an MFA session (CLI v1)', async () => {
     const seedFile = join(server.dataDir, 'seed.txt');
-    const created = (await ok(AWS_CLI_V1, [
+    const created = await ok<{ VirtualMFADevice: { SerialNumber: string } }>(AWS_CLI_V1, [
       'iam',
       'create-virtual-mfa-device',
       '--virtual-mfa-device-name',
@@ -48,7 +41,7 @@ describe('virtual MFA devices and STS sessions', () => {
       seedFile,
       '--bootstrap-method',
       'Base32StringSeed',
-    ])) as { VirtualMFADevice: { SerialNumber: string } };
+    ]);
     const serial = created.VirtualMFADevice.SerialNumber;
     assert.equal(serial, 'arn:aws:iam::123456789012:mfa/admin-phone');
     const seedText = (await readFile(seedFile, 'utf8')).trim();
@@ -69,9 +62,9 @@ describe('virtual MFA devices and STS sessions', () => {
       '--authentication-code2',
       totp(seed, step - 1),
     ]);
-    const listed = (await ok(AWS_CLI_V1, ['iam', 'list-mfa-devices', '--user-name', 'admin'])) as {
+    const listed = await ok<{
       MFADevices: { SerialNumber: string; UserName: string }[];
-    };
+    }>(AWS_CLI_V1, ['iam', 'list-mfa-devices', '--user-name', 'admin']);
     assert.deepEqual(
       listed.MFADevices.map((d) => [d.UserName, d.SerialNumber]),
       [['admin', serial]],
@@ -91,7 +84,7 @@ describe('virtual MFA devices and STS sessions', () => {
       /AccessDenied.*MultiFactorAuthentication failed with invalid MFA one time pass code/s,
     );
 
-    const session = (await ok(AWS_CLI_V1, [
+    const session = await ok<{ Credentials: Credentials }>(AWS_CLI_V1, [
       'sts',
       'get-session-token',
       '--serial-number',
@@ -100,33 +93,26 @@ describe('virtual MFA devices and STS sessions', () => {
       totp(seed, stepNow()),
       '--duration-seconds',
       '900',
-    ])) as { Credentials: Credentials };
+    ]);
     assert.match(session.Credentials.AccessKeyId, /^ASIA/);
     const expiresMs = Date.parse(session.Credentials.Expiration);
     assert.ok(Math.abs(expiresMs - (Date.now() + 900_000)) < 60_000, session.Credentials.Expiration);
 
-    const { AWS_PROFILE: _profile, ...base } = server.awsEnv;
-    const env = {
-      ...base,
-      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-      AWS_ACCESS_KEY_ID: session.Credentials.AccessKeyId,
-      AWS_SECRET_ACCESS_KEY: session.Credentials.SecretAccessKey,
-      AWS_SESSION_TOKEN: session.Credentials.SessionToken,
-    };
-    const identity = (await ok(AWS_CLI_V2, ['sts', 'get-caller-identity'], env)) as {
+    const env = keyEnv(server.awsEnv, session.Credentials);
+    const identity = await ok<{
       Arn: string;
       Account: string;
-    };
+    }>(AWS_CLI_V2, ['sts', 'get-caller-identity'], env);
     assert.equal(identity.Arn, 'arn:aws:iam::123456789012:user/admin');
     assert.equal(identity.Account, '123456789012');
 
     await ok(AWS_CLI_V2, ['cloudtrail', 'list-trails'], env);
-    const events = (await ok(AWS_CLI_V2, [
+    const events = await ok<{ Events: { CloudTrailEvent: string }[] }>(AWS_CLI_V2, [
       'cloudtrail',
       'lookup-events',
       '--lookup-attributes',
       'AttributeKey=EventName,AttributeValue=ListTrails',
-    ])) as { Events: { CloudTrailEvent: string }[] };
+    ]);
     const record = JSON.parse(events.Events[0]?.CloudTrailEvent ?? '{}') as {
       userIdentity: { accessKeyId: string; sessionContext?: { attributes: { mfaAuthenticated: string } } };
     };
@@ -140,7 +126,7 @@ describe('virtual MFA devices and STS sessions', () => {
 
   it('writes the seed as a QR code PNG, refuses codes that are not consecutive, and deletes a free device (CLI v2)', async () => {
     const png = join(server.dataDir, 'qr.png');
-    const created = (await ok(AWS_CLI_V2, [
+    const created = await ok<{ VirtualMFADevice: { SerialNumber: string } }>(AWS_CLI_V2, [
       'iam',
       'create-virtual-mfa-device',
       '--virtual-mfa-device-name',
@@ -149,7 +135,7 @@ describe('virtual MFA devices and STS sessions', () => {
       png,
       '--bootstrap-method',
       'QRCodePNG',
-    ])) as { VirtualMFADevice: { SerialNumber: string } };
+    ]);
     const bytes = await readFile(png);
     assert.deepEqual(
       [...bytes.subarray(0, 8)],
@@ -170,12 +156,12 @@ describe('virtual MFA devices and STS sessions', () => {
     ]);
     assert.notEqual(refused.code, 0);
     assert.match(refused.stderr, /InvalidAuthenticationCode/);
-    const unassigned = (await ok(AWS_CLI_V2, [
+    const unassigned = await ok<{ VirtualMFADevices: { SerialNumber: string }[] }>(AWS_CLI_V2, [
       'iam',
       'list-virtual-mfa-devices',
       '--assignment-status',
       'Unassigned',
-    ])) as { VirtualMFADevices: { SerialNumber: string }[] };
+    ]);
     assert.deepEqual(
       unassigned.VirtualMFADevices.map((d) => d.SerialNumber),
       [created.VirtualMFADevice.SerialNumber],

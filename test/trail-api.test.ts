@@ -38,10 +38,11 @@ import {
 } from '@aws-sdk/client-cloudtrail';
 import type { CloudTrailRecord } from '../src/events/index.ts';
 import { LocalDirObjectStore } from '../src/local/index.ts';
+import { addAccountKey, bootstrappedDataDir, writeOrganizations } from './helpers/accounts.ts';
 import { AWS_CLI_V1, AWS_CLI_V2, run } from './helpers/run.ts';
-import { makeTempDir, startTestServer, type TestServer } from './helpers/server.ts';
+import { startTestServer, type TestServer } from './helpers/server.ts';
 import { REGION as SIGNING_REGION, apiRequest, createSigner, signAndSend } from './helpers/signed-fetch.ts';
-import { addAccountKey, cloudTrailClient } from './helpers/trails.ts';
+import { cloudTrailClient } from './helpers/trails.ts';
 
 const ACCOUNT = '111122223333';
 /** A second account: the member account of the organization tests. */
@@ -1109,20 +1110,13 @@ describe('organization trails between a management account and a member account'
   let member: CloudTrailClient;
   let memberWest: CloudTrailClient;
   const ORG_TRAIL = arnOf('us-east-1', 'org-trail');
-  const writeOrganizations = (): Promise<void> =>
-    writeFile(
-      join(dataDir, 'organizations.json'),
-      JSON.stringify({
-        organizations: [{ id: ORG_ID, managementAccountId: ACCOUNT, memberAccountIds: [MEMBER] }],
-      }),
-    );
+  const writeOrganization = (): Promise<void> =>
+    writeOrganizations(dataDir, { id: ORG_ID, managementAccountId: ACCOUNT, memberAccountIds: [MEMBER] });
 
   before(async () => {
     // OpenTrail has no API for a second account: add one to the identity store of a stopped
     // server, and the next start loads its key.
-    dataDir = await makeTempDir();
-    const first = await startTestServer({ dataDir, accountId: ACCOUNT });
-    await first.close();
+    dataDir = await bootstrappedDataDir({ accountId: ACCOUNT });
     const key = await addAccountKey(dataDir, MEMBER);
     server = await startTestServer({ dataDir, accountId: ACCOUNT });
     await LocalDirObjectStore.createBucket(join(dataDir, 'buckets'), BUCKET);
@@ -1169,7 +1163,7 @@ describe('organization trails between a management account and a member account'
   });
 
   it('a member account cannot create an organization trail: NotOrganizationMasterAccountException', async () => {
-    await writeOrganizations();
+    await writeOrganization();
     await assertServiceError(
       member.send(
         new CreateTrailCommand({ Name: 'member-org', S3BucketName: BUCKET, IsOrganizationTrail: true }),

@@ -33,9 +33,15 @@ const KEY = {
   status: 'Active' as const,
 };
 
-/** A test service: `Echo` answers its input, `Fail` throws what the input names, `Crash` throws a bug. */
-function testEndpoint(): Endpoint {
-  const operation = (name: string): Operation<Record<string, unknown>> => ({
+type TestOperation = Operation<Record<string, unknown>>;
+
+/** An operation of the test service (eventSource test.amazonaws.com): only `Echo` is read-only. */
+function jsonOperation(
+  name: string,
+  handle: TestOperation['handle'],
+  extra: Partial<TestOperation> = {},
+): TestOperation {
+  return {
     name,
     eventSource: 'test.amazonaws.com',
     action: `test:${name}`,
@@ -43,12 +49,13 @@ function testEndpoint(): Endpoint {
     category: 'Management',
     parse: (body) => JSON.parse(body.toString('utf8')) as Record<string, unknown>,
     requestParameters: (input) => input ?? null,
-    handle(input) {
-      if (name === 'Fail') throw new ServiceError('ValidationException', String(input.message));
-      if (name === 'Crash') throw new Error('a bug');
-      return Promise.resolve({ responseElements: { echoed: true }, answer: () => input });
-    },
-  });
+    handle,
+    ...extra,
+  };
+}
+
+/** A JSON 1.1 service at POST / (as CloudTrail's) whose X-Amz-Target names one of `operationOf`'s. */
+function jsonEndpoint(operationOf: (name: string) => TestOperation | undefined): Endpoint {
   return {
     matches: (method, path) => method === 'POST' && path === '/',
     signingNames: ['cloudtrail'],
@@ -57,12 +64,56 @@ function testEndpoint(): Endpoint {
     contentType: 'application/x-amz-json-1.1',
     route(request) {
       const target = request.headers['x-amz-target']?.[0]?.split('.').pop();
-      if (target === undefined || !['Echo', 'Fail', 'Crash', 'Denied'].includes(target)) {
+      const operation = target === undefined ? undefined : operationOf(target);
+      if (!operation)
         throw new ServiceError('UnknownOperationException', `Unknown operation ${target ?? ''}.`);
-      }
-      return operation(target);
+      return operation;
     },
   };
+}
+
+/** A test service: `Echo` answers its input, `Fail` throws what the input names, `Crash` throws a bug. */
+function testEndpoint(): Endpoint {
+  return jsonEndpoint((name) =>
+    ['Echo', 'Fail', 'Crash', 'Denied'].includes(name)
+      ? jsonOperation(name, (input) => {
+          if (name === 'Fail') throw new ServiceError('ValidationException', String(input.message));
+          if (name === 'Crash') throw new Error('a bug');
+          return Promise.resolve({ responseElements: { echoed: true }, answer: () => input });
+        })
+      : undefined,
+  );
+}
+
+const signer = createSigner(KEY);
+
+/**
+ * Serves the pipeline over `deps` on a free port for the enclosing describe block: the test key
+ * signs, everything is allowed, intents go to a memory journal and the log is silent, unless `deps`
+ * says otherwise. `call` sends an operation of a JSON endpoint, signed.
+ */
+function servePipeline(deps: Pick<PipelineDeps, 'endpoints' | 'committer'> & Partial<PipelineDeps>) {
+  const server = createApiServer({
+    authenticator: new Authenticator([KEY]),
+    authorizer: { authorize: () => ({ effect: 'Allow' }) },
+    auditJournal: new MemoryAuditJournal(),
+    logger: pino({ level: 'silent' }),
+    now: Date.now,
+    ...deps,
+  });
+  const api = {
+    url: '',
+    port: 0,
+    call: (operation: string, body: string) =>
+      signAndSend(api.url, signer, apiRequest(api.url, operation, body)),
+  };
+  before(async () => {
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    api.port = (server.address() as AddressInfo).port;
+    api.url = `http://127.0.0.1:${api.port}`;
+  });
+  after(() => new Promise<void>((r) => server.close(() => r())));
+  return api;
 }
 
 describe('the API pipeline', () => {
@@ -73,27 +124,14 @@ describe('the API pipeline', () => {
         ? { effect: 'Deny', reason: 'because no identity-based policy allows the test:Denied action' }
         : { effect: 'Allow' },
   };
-  const server = createApiServer({
+  const api = servePipeline({
     endpoints: [testEndpoint()],
-    authenticator: new Authenticator([KEY]),
     authorizer,
     committer: new GroupCommitter(store),
-    auditJournal: new MemoryAuditJournal(),
-    logger: pino({ level: 'silent' }),
-    now: Date.now,
   });
-  let url = '';
-  const signer = createSigner(KEY);
-  const call = (operation: string, body: string) =>
-    signAndSend(url, signer, apiRequest(url, operation, body));
+  const { call } = api;
   const records = async () =>
     (await store.readAfter(0n, 1000)).map((e) => JSON.parse(e.raw) as Record<string, unknown>);
-
-  before(async () => {
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  });
-  after(() => new Promise<void>((r) => server.close(() => r())));
 
   it('answers a handled call and records it with its parameters and response elements', async () => {
     const response = await call('Echo', '{"a":1}');
@@ -151,7 +189,7 @@ describe('the API pipeline', () => {
 
   it('records nothing for an unsigned call, an unknown operation or an oversized body', async () => {
     const before = (await records()).length;
-    assert.equal((await sendRequest(url, apiRequest(url, 'Echo', '{}'))).status, 400);
+    assert.equal((await sendRequest(api.url, apiRequest(api.url, 'Echo', '{}'))).status, 400);
     assert.equal((await call('Nope', '{}')).status, 400);
     const big = await call('Echo', JSON.stringify({ a: 'x'.repeat(2000) }));
     assert.equal(big.status, 413);
@@ -160,7 +198,11 @@ describe('the API pipeline', () => {
   });
 
   it('answers UnknownOperationException (HTTP 404) at a path no endpoint serves', async () => {
-    const response = await signAndSend(url, signer, buildRequest(url, { path: '/elsewhere', body: '{}' }));
+    const response = await signAndSend(
+      api.url,
+      signer,
+      buildRequest(api.url, { path: '/elsewhere', body: '{}' }),
+    );
     assert.equal(response.status, 404);
     assert.equal((JSON.parse(response.text) as { __type: string }).__type, 'UnknownOperationException');
   });
@@ -198,38 +240,21 @@ describe('the API pipeline under attack', () => {
       return { ...operation, handle: (input, call) => (changes++, operation.handle(input, call)) };
     },
   };
-  const deps: PipelineDeps = {
+  const api = servePipeline({
     endpoints: [counting],
-    authenticator: new Authenticator([KEY]),
-    authorizer: { authorize: () => ({ effect: 'Allow' }) },
     committer: new GroupCommitter(failingStore),
-    auditJournal: new MemoryAuditJournal(),
-    logger: pino({ level: 'silent' }),
-    now: Date.now,
     limits: {
       ...DEFAULT_PIPELINE_LIMITS,
       maxInflightBodyBytes: 600,
       headersTimeoutMs: 500,
       requestTimeoutMs: 1000,
     },
-  };
-  const server = createApiServer(deps);
-  let url = '';
-  let port = 0;
-  const signer = createSigner(KEY);
-  const call = (operation: string, body: string) =>
-    signAndSend(url, signer, apiRequest(url, operation, body));
-
-  before(async () => {
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-    port = (server.address() as AddressInfo).port;
-    url = `http://127.0.0.1:${port}`;
   });
-  after(() => new Promise<void>((r) => server.close(() => r())));
+  const { call } = api;
 
   it('refuses an unsigned request from its headers, without waiting for its 60 MiB body', async () => {
     const answer = await rawExchange(
-      port,
+      api.port,
       'POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-amz-json-1.1\r\n' +
         `X-Amz-Target: X.Echo\r\nContent-Length: ${60 * 1024 * 1024}\r\n\r\n`,
     );
@@ -242,19 +267,19 @@ describe('the API pipeline under attack', () => {
       'POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Amz-Date: 20260101T000000Z\r\n' +
       'Authorization: AWS4-HMAC-SHA256 Credential=AKIANOBODY/20260101/us-east-1/cloudtrail/aws4_request, ' +
       `SignedHeaders=host;x-amz-date, Signature=00\r\nContent-Length: ${60 * 1024 * 1024}\r\n\r\n`;
-    const answer = await rawExchange(port, head);
+    const answer = await rawExchange(api.port, head);
     assert.match(answer, /^HTTP\/1\.1 4\d\d /);
   });
 
   it('drops a signed client that sends its body too slowly', async () => {
     const body = JSON.stringify({ a: 'x'.repeat(80) });
-    const signed = await signer.sign(apiRequest(url, 'Echo', body));
+    const signed = await signer.sign(apiRequest(api.url, 'Echo', body));
     const headers = Object.entries(signed.headers)
       .map(([k, v]) => `${k}: ${v}\r\n`)
       .join('');
     const startedMs = Date.now();
     const head = `POST / HTTP/1.1\r\n${headers}content-length: ${body.length}\r\n\r\n`;
-    const answer = await rawExchange(port, head + body.slice(0, 10));
+    const answer = await rawExchange(api.port, head + body.slice(0, 10));
     assert.match(answer, /^HTTP\/1\.1 408 /);
     assert.ok(Date.now() - startedMs < 4000, 'within a few seconds of the request timeout');
   });
@@ -267,9 +292,9 @@ describe('the API pipeline under attack', () => {
   });
 
   it('refuses a body sent as a media type the endpoint does not take, and records the refusal', async () => {
-    const request = apiRequest(url, 'Echo', '{"a":1}');
+    const request = apiRequest(api.url, 'Echo', '{"a":1}');
     request.headers['content-type'] = 'text/plain';
-    const response = await signAndSend(url, signer, request);
+    const response = await signAndSend(api.url, signer, request);
     assert.equal(response.status, 415);
     assert.equal((JSON.parse(response.text) as { __type: string }).__type, 'UnsupportedMediaTypeException');
     const last = (await store.readAfter(0n, 1000)).at(-1);
@@ -324,16 +349,10 @@ describe('the API pipeline with several protocols at one path', () => {
     },
   };
   const store = new MemoryEventStore();
-  const server = createApiServer({
+  const api = servePipeline({
     endpoints: [testEndpoint(), xmlEndpoint],
-    authenticator: new Authenticator([KEY]),
-    authorizer: { authorize: () => ({ effect: 'Allow' }) },
     committer: new GroupCommitter(store),
-    auditJournal: new MemoryAuditJournal(),
-    logger: pino({ level: 'silent' }),
-    now: Date.now,
   });
-  let url = '';
   const iamSigner = new SignatureV4({
     service: 'iam',
     region: 'us-east-1',
@@ -341,16 +360,10 @@ describe('the API pipeline with several protocols at one path', () => {
     sha256: Hash.bind(null, 'sha256'),
   });
   const form = (body: string) =>
-    buildRequest(url, { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
-
-  before(async () => {
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  });
-  after(() => new Promise<void>((r) => server.close(() => r())));
+    buildRequest(api.url, { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
 
   it('picks the endpoint the credential scope names, and answers in its protocol', async () => {
-    const response = await signAndSend(url, iamSigner, form('Action=GetUser&Version=2010-05-08'));
+    const response = await signAndSend(api.url, iamSigner, form('Action=GetUser&Version=2010-05-08'));
     assert.equal(response.status, 200, response.text);
     assert.equal(response.headers.get('content-type'), 'text/xml');
     assert.equal(
@@ -364,15 +377,15 @@ describe('the API pipeline with several protocols at one path', () => {
   });
 
   it('writes errors in the protocol of the endpoint the request was for', async () => {
-    const response = await signAndSend(url, iamSigner, form('Action=Nope'));
+    const response = await signAndSend(api.url, iamSigner, form('Action=Nope'));
     assert.equal(response.status, 400);
     assert.match(response.text, /^<ErrorResponse><Error><Code>InvalidAction<\/Code>/);
   });
 
   it('sends a request signed for another service, or unsigned, to the first endpoint at the path', async () => {
-    const signed = await signAndSend(url, createSigner(KEY), apiRequest(url, 'Echo', '{"a":1}'));
+    const signed = await signAndSend(api.url, signer, apiRequest(api.url, 'Echo', '{"a":1}'));
     assert.equal(signed.status, 200);
-    const unsigned = await sendRequest(url, form('Action=GetUser'));
+    const unsigned = await sendRequest(api.url, form('Action=GetUser'));
     assert.equal(unsigned.headers.get('content-type'), 'application/x-amz-json-1.1');
   });
 });
@@ -402,56 +415,27 @@ describe('the API pipeline, audit first', () => {
   };
   /** What each Change handler saw pending in the journal when it ran. */
   const changes: AuditIntent[][] = [];
-  const operation = (name: 'Echo' | 'Change' | 'Record'): Operation<Record<string, unknown>> => ({
-    name,
-    eventSource: 'test.amazonaws.com',
-    action: `test:${name}`,
-    readOnly: name === 'Echo',
-    category: 'Management',
-    ...(name === 'Record' ? { changesOnlyItsEvents: true } : {}),
-    parse: (body) => JSON.parse(body.toString('utf8')) as Record<string, unknown>,
-    requestParameters: (input) => input ?? null,
-    async handle(input) {
-      if (name === 'Change') changes.push(await journal.pending());
-      return { responseElements: { done: true }, answer: () => input };
-    },
-  });
-  const endpoint: Endpoint = {
-    matches: (method, path) => method === 'POST' && path === '/',
-    signingNames: ['cloudtrail'],
-    maxBodyBytes: 1024,
-    requestContentTypes: ['application/x-amz-json-1.1'],
-    contentType: 'application/x-amz-json-1.1',
-    route(request) {
-      const target = request.headers['x-amz-target']?.[0]?.split('.').pop();
-      if (target !== 'Echo' && target !== 'Change' && target !== 'Record') {
-        throw new ServiceError('UnknownOperationException', `Unknown operation ${target ?? ''}.`);
-      }
-      return operation(target);
-    },
-  };
-  const server = createApiServer({
+  const endpoint = jsonEndpoint((name) =>
+    name === 'Echo' || name === 'Change' || name === 'Record'
+      ? jsonOperation(
+          name,
+          async (input) => {
+            if (name === 'Change') changes.push(await journal.pending());
+            return { responseElements: { done: true }, answer: () => input };
+          },
+          name === 'Record' ? { changesOnlyItsEvents: true } : {},
+        )
+      : undefined,
+  );
+  const { call } = servePipeline({
     endpoints: [endpoint],
-    authenticator: new Authenticator([KEY]),
-    authorizer: { authorize: () => ({ effect: 'Allow' }) },
     committer: new GroupCommitter(log),
     auditJournal: journalUnderTest,
-    logger: pino({ level: 'silent' }),
-    now: Date.now,
   });
-  let url = '';
-  const signer = createSigner(KEY);
-  const call = (name: string, body: string) => signAndSend(url, signer, apiRequest(url, name, body));
   const recordOf = async (requestId: string | null) =>
     (await store.readAfter(0n, 1000))
       .map((e) => JSON.parse(e.raw) as Record<string, unknown>)
       .filter((r) => r.requestID === requestId);
-
-  before(async () => {
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  });
-  after(() => new Promise<void>((r) => server.close(() => r())));
 
   it("makes a change's intent durable before the change runs; its record carries the intent's eventID", async () => {
     const response = await call('Change', '{"Name":"trail-1"}');

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { IamService, ROOT_USER_NAME, bootstrapIdentity, type IamCall } from '../iam/index.ts';
+import { NO_KEYS } from '../iam/iam-service.test-helpers.ts';
 import { LocalKeyProvider } from '../local/index.ts';
 import { DuckDbDatabase } from './database.ts';
 import { DuckDbIdentityStore } from './duckdb-identity-store.ts';
@@ -128,7 +129,7 @@ describe('bootstrapIdentity() and the root user key', () => {
     const identities = await store();
     const iam = await IamService.open({
       store: identities,
-      registry: { addKey: () => undefined, updateKey: () => undefined, removeKey: () => undefined },
+      registry: NO_KEYS,
       awsPolicies: [],
     });
     const asRoot: IamCall = {

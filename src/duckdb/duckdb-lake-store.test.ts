@@ -4,8 +4,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { parseRecordBatch } from '../ingest/parse-batch.ts';
 import { lakeTableOf, type EventDataStore, type ImportRecord } from '../query/index.ts';
+import { appendRecords, eventDataStoreOf } from '../query/lake-fixtures.test-helpers.ts';
 import { DuckDbDatabase } from './database.ts';
 import { DuckDbEventStore } from './duckdb-event-store.ts';
 import { DuckDbLakeStore } from './duckdb-lake-store.ts';
@@ -13,28 +13,8 @@ import { DuckDbLakeStore } from './duckdb-lake-store.ts';
 const ACCOUNT = '111122223333';
 const OTHER = '444455556666';
 
-function store(): EventDataStore {
-  const id = randomUUID();
-  return {
-    id,
-    arn: `arn:aws:cloudtrail:us-east-1:${ACCOUNT}:eventdatastore/${id}`,
-    name: 'copy',
-    accountId: ACCOUNT,
-    region: 'us-east-1',
-    status: 'ENABLED',
-    ingesting: false,
-    kind: 'cloudtrail',
-    advancedEventSelectors: [],
-    multiRegionEnabled: true,
-    organizationEnabled: false,
-    retentionPeriod: 366,
-    terminationProtectionEnabled: false,
-    billingMode: 'EXTENDABLE_RETENTION_PRICING',
-    tags: [],
-    createdMs: 0,
-    updatedMs: 0,
-  };
-}
+const store = (): EventDataStore =>
+  eventDataStoreOf({ accountId: ACCOUNT, name: 'copy', ingesting: false, advancedEventSelectors: [] });
 
 function importRecord(id: string, events = 0): ImportRecord {
   return {
@@ -70,15 +50,6 @@ function record(account: string, region: string, i: number): Record<string, unkn
     recipientAccountId: account,
     eventCategory: i % 5 === 4 ? 'Data' : 'Management',
   };
-}
-
-async function appendRecords(events: DuckDbEventStore, records: Record<string, unknown>[]): Promise<void> {
-  const parsed = parseRecordBatch(Buffer.from(JSON.stringify({ Records: records })), {
-    eventID: randomUUID,
-    awsRegion: 'us-east-1',
-    recipientAccountId: ACCOUNT,
-  });
-  await events.append(parsed.flatMap((r) => (r.ok ? [r.event] : [])));
 }
 
 async function withDatabase(fn: (db: DuckDbDatabase, path: string) => Promise<void>): Promise<void> {

@@ -4,6 +4,7 @@ import { AWS_MANAGED_POLICY_ENTITIES } from './aws-managed-policies.ts';
 import { ensureAdminAccess } from './bootstrap.ts';
 import type { IamUser } from './iam-entities.ts';
 import { IamService, type IamCall } from './iam-service.ts';
+import { NO_KEYS } from './iam-service.test-helpers.ts';
 
 const ACCOUNT = '111122223333';
 const CALL: IamCall = { accountId: ACCOUNT, partition: 'aws', nowMs: 0, callerUserName: 'admin' };
@@ -27,7 +28,7 @@ async function iamWithAdmin(admin: Partial<IamUser> = {}): Promise<IamService> {
       loadIam: () => Promise.resolve({ users: [user], groups: [], roles: [], policies: [], accessKeys: [] }),
       writeIam: () => Promise.resolve(),
     },
-    registry: { addKey: () => undefined, updateKey: () => undefined, removeKey: () => undefined },
+    registry: NO_KEYS,
     awsPolicies: AWS_MANAGED_POLICY_ENTITIES,
   });
 }

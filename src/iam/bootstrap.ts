@@ -60,6 +60,30 @@ export interface BootstrapResult {
   rootKeyIssued: boolean;
 }
 
+/** A new active access key of the account's `admin` user, a user of its own ID. */
+export function newAdminKey(accountId: string): AccessKeyRecord {
+  return {
+    accessKeyId: newAccessKeyId(),
+    secretAccessKey: newSecretAccessKey(),
+    accountId,
+    userName: ADMIN_USER,
+    userId: newUserId(),
+    status: 'Active',
+  };
+}
+
+/** A new active access key of the account's root user, whose principal ID is the account ID. */
+export function newRootKey(accountId: string): AccessKeyRecord {
+  return {
+    accessKeyId: newAccessKeyId(),
+    secretAccessKey: newSecretAccessKey(),
+    accountId,
+    userName: ROOT_USER_NAME,
+    userId: accountId,
+    status: 'Active',
+  };
+}
+
 /** A shared credentials file with one profile, mode 0600 whatever the file was before. */
 async function writeCredentials(path: string, profile: string, key: AccessKeyRecord): Promise<void> {
   await writeFile(
@@ -94,17 +118,7 @@ export async function bootstrapIdentity(
   if (accountId === undefined) {
     accountId = options.accountId ?? newAccountId();
     await store.createAccount(accountId, options.nowMs);
-    await store.createUserWithKey(
-      {
-        accessKeyId: newAccessKeyId(),
-        secretAccessKey: newSecretAccessKey(),
-        accountId,
-        userName: ADMIN_USER,
-        userId: newUserId(),
-        status: 'Active',
-      },
-      options.nowMs,
-    );
+    await store.createUserWithKey(newAdminKey(accountId), options.nowMs);
     created = true;
   } else if (options.accountId !== undefined && options.accountId !== accountId) {
     throw new Error(
@@ -113,17 +127,7 @@ export async function bootstrapIdentity(
   }
   const rootKeyIssued = (await store.rootKeyIssuedMs(accountId)) === undefined;
   if (rootKeyIssued) {
-    await store.issueRootKey(
-      {
-        accessKeyId: newAccessKeyId(),
-        secretAccessKey: newSecretAccessKey(),
-        accountId,
-        userName: ROOT_USER_NAME,
-        userId: accountId,
-        status: 'Active',
-      },
-      options.nowMs,
-    );
+    await store.issueRootKey(newRootKey(accountId), options.nowMs);
   }
   const keys = await store.listAccessKeys();
   const active = (userName: string): AccessKeyRecord | undefined =>

@@ -4,6 +4,7 @@ import { assertRejectsServiceError, assertServiceError } from '../../test/helper
 import { AWS_MANAGED_POLICY_ENTITIES } from './aws-managed-policies.ts';
 import type { IamSnapshot, IamWrite } from './iam-entities.ts';
 import { IamService, page, policySize, type IamCall, type KeyRegistry } from './iam-service.ts';
+import { NO_KEYS } from './iam-service.test-helpers.ts';
 import type { AccessKeyRecord } from './principal.ts';
 
 const CALL: IamCall = { accountId: '111122223333', partition: 'aws', nowMs: 1000, callerUserName: 'admin' };
@@ -30,14 +31,8 @@ function memoryStore(): {
   return store;
 }
 
-const noKeys: KeyRegistry = {
-  addKey: () => undefined,
-  updateKey: () => undefined,
-  removeKey: () => undefined,
-};
-
 async function service(store = memoryStore()): Promise<IamService> {
-  return IamService.open({ store, registry: noKeys, awsPolicies: AWS_MANAGED_POLICY_ENTITIES });
+  return IamService.open({ store, registry: NO_KEYS, awsPolicies: AWS_MANAGED_POLICY_ENTITIES });
 }
 
 describe('IamService', () => {

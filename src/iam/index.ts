@@ -10,6 +10,8 @@ export { KeyLastUses, type KeyLastUseStore, type KeyLastUsesOptions } from './ke
 export {
   bootstrapIdentity,
   ensureAdminAccess,
+  newAdminKey,
+  newRootKey,
   writeCliConfig,
   ADMIN_USER,
   CREDENTIALS_FILE,

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
-import { AWS_MANAGED_POLICY_ENTITIES } from './aws-managed-policies.ts';
 import type { AuthorizationDecision, AuthorizationRequest } from './authorizer.ts';
 import { denialMessage } from './authorizer.ts';
-import { IamService, type IamCall, type KeyRegistry } from './iam-service.ts';
+import type { IamCall, IamService } from './iam-service.ts';
+import { openEmptyIamService } from './iam-service.test-helpers.ts';
 import { IamCallerPolicies, PolicyAuthorizer, type PolicyAuthorizerOptions } from './policy-authorizer.ts';
 import { parsePolicy } from './policy/index.ts';
 import { ROOT_USER_NAME, type Principal } from './principal.ts';
@@ -14,12 +14,6 @@ const NOW = Date.parse('2026-03-01T12:00:00Z');
 const TRAIL = `arn:aws:cloudtrail:us-east-1:${ACCOUNT}:trail/main`;
 const READ_ONLY = 'arn:aws:iam::aws:policy/AWSCloudTrail_ReadOnlyAccess';
 const ADMIN = 'arn:aws:iam::aws:policy/AdministratorAccess';
-
-const noKeys: KeyRegistry = {
-  addKey: () => undefined,
-  updateKey: () => undefined,
-  removeKey: () => undefined,
-};
 
 function doc(...statements: Record<string, unknown>[]): string {
   return JSON.stringify({ Version: '2012-10-17', Statement: statements });
@@ -62,14 +56,7 @@ describe('PolicyAuthorizer', () => {
   };
 
   beforeEach(async () => {
-    iam = await IamService.open({
-      store: {
-        loadIam: () => Promise.resolve({ users: [], groups: [], roles: [], policies: [], accessKeys: [] }),
-        writeIam: () => Promise.resolve(),
-      },
-      registry: noKeys,
-      awsPolicies: AWS_MANAGED_POLICY_ENTITIES,
-    });
+    iam = await openEmptyIamService();
     authorizer = new PolicyAuthorizer({
       policies: new IamCallerPolicies(iam),
       requireMfaForDestruction: true,
@@ -388,14 +375,7 @@ describe('PolicyAuthorizer and the root user', () => {
     });
 
   beforeEach(async () => {
-    iam = await IamService.open({
-      store: {
-        loadIam: () => Promise.resolve({ users: [], groups: [], roles: [], policies: [], accessKeys: [] }),
-        writeIam: () => Promise.resolve(),
-      },
-      registry: noKeys,
-      awsPolicies: AWS_MANAGED_POLICY_ENTITIES,
-    });
+    iam = await openEmptyIamService();
   });
 
   it('allows the root user everything in its own account without any policy', () => {

@@ -9,41 +9,30 @@
  * Calls whose only change is the events they append together with their own audit record in one
  * transaction (the recording endpoint) need no intent: that transaction is all or nothing.
  */
-import type { EventCategory } from '../events/index.ts';
-import type { Principal } from '../iam/index.ts';
 import type { AppendOutcome, EventStore, NewEvent } from '../store/index.ts';
 import { apiCallEvent, formatEventTime, type ApiCall } from './self-audit.ts';
-
-/** The audit record of a call before it runs: everything but its outcome. */
-export interface AuditIntent {
-  /** The record's eventID, chosen before the call runs; its final record carries the same one. */
-  eventId: string;
-  principal: Principal;
-  region: string;
-  eventSource: string;
-  eventName: string;
-  readOnly: boolean;
-  category: EventCategory;
-  /** Already bounded (`auditField`). */
-  requestParameters: Record<string, unknown> | null;
-  resources?: { ARN: string; accountId: string; type: string }[];
-  sourceIPAddress: string;
-  userAgent: string;
-  requestId: string;
-  timeMs: number;
-  /**
-   * The record's copies for the other accounts whose resources the call acts on, each with an
-   * eventID of its own, all sharing `sharedEventId` ("CloudTrail record contents": sharedEventID).
-   */
-  copies?: { recipientAccountId: string; eventId: string }[];
-  sharedEventId?: string;
-}
 
 /** How a call ended, as its audit record says. */
 export type AuditOutcome = Pick<
   ApiCall,
   'responseElements' | 'errorCode' | 'errorMessage' | 'additionalEventData'
 >;
+
+/**
+ * The audit record of a call before it runs: everything but its outcome. The record itself goes to
+ * the caller's account; `copies` name the others'.
+ */
+export interface AuditIntent extends Omit<ApiCall, keyof AuditOutcome | 'tlsDetails' | 'recipientAccountId'> {
+  /** The record's eventID, chosen before the call runs; its final record carries the same one. */
+  eventId: string;
+  /** Already bounded (`auditField`). */
+  requestParameters: Record<string, unknown> | null;
+  /**
+   * The record's copies for the other accounts whose resources the call acts on, each with an
+   * eventID of its own, all sharing `sharedEventId` ("CloudTrail record contents": sharedEventID).
+   */
+  copies?: { recipientAccountId: string; eventId: string }[];
+}
 
 /**
  * Where audit intents are kept until their calls' records are committed. One durable write per
@@ -62,26 +51,11 @@ export interface AuditJournal {
 
 /** A call's audit records: its own, then one for each other account whose resource it acted on. */
 export function auditRecordsOf(intent: AuditIntent, outcome: AuditOutcome): NewEvent[] {
-  const call: ApiCall = {
-    principal: intent.principal,
-    region: intent.region,
-    eventSource: intent.eventSource,
-    eventName: intent.eventName,
-    readOnly: intent.readOnly,
-    category: intent.category,
-    requestParameters: intent.requestParameters,
-    ...(intent.resources ? { resources: intent.resources } : {}),
-    ...outcome,
-    sourceIPAddress: intent.sourceIPAddress,
-    userAgent: intent.userAgent,
-    requestId: intent.requestId,
-    eventId: intent.eventId,
-    timeMs: intent.timeMs,
-    ...(intent.sharedEventId !== undefined ? { sharedEventId: intent.sharedEventId } : {}),
-  };
+  const { copies, ...fields } = intent;
+  const call: ApiCall = { ...fields, ...outcome };
   return [
     apiCallEvent(call),
-    ...(intent.copies ?? []).map((copy) =>
+    ...(copies ?? []).map((copy) =>
       apiCallEvent({ ...call, eventId: copy.eventId, recipientAccountId: copy.recipientAccountId }),
     ),
   ];

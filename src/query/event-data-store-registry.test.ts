@@ -4,9 +4,7 @@
  * in-memory DuckDB, as the lake store needs one.
  */
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { DuckDbDatabase, DuckDbEventStore, DuckDbLakeStore } from '../duckdb/index.ts';
 import { assertServiceError } from '../../test/helpers/service-errors.ts';
 import {
   MemoryOrganizations,
@@ -15,43 +13,18 @@ import {
 } from '../trails/index.ts';
 import type { EventDataStore } from './event-data-store.ts';
 import { EventDataStoreRegistry } from './event-data-store-registry.ts';
+import { eventDataStoreOf, openMemoryLake, type MemoryLake } from './lake-fixtures.test-helpers.ts';
 
 const MGMT = '111111111111';
 const ADMIN = '222222222222';
 const MEMBER = '333333333333';
 const ORG_ID = 'o-edsregistry1';
 
-function storeOf(accountId: string, overrides: Partial<EventDataStore> = {}): EventDataStore {
-  const id = randomUUID();
-  const region = overrides.region ?? 'us-east-1';
-  return {
-    id,
-    arn: `arn:aws:cloudtrail:${region}:${accountId}:eventdatastore/${id}`,
-    name: `store-${id.slice(0, 8)}`,
-    accountId,
-    region,
-    status: 'ENABLED',
-    ingesting: true,
-    kind: 'cloudtrail',
-    advancedEventSelectors: [
-      { Name: 'management', FieldSelectors: [{ Field: 'eventCategory', Equals: ['Management'] }] },
-    ],
-    multiRegionEnabled: true,
-    organizationEnabled: false,
-    retentionPeriod: 366,
-    terminationProtectionEnabled: false,
-    billingMode: 'EXTENDABLE_RETENTION_PRICING',
-    tags: [],
-    createdMs: 0,
-    updatedMs: 0,
-    ...overrides,
-  };
-}
+const storeOf = (accountId: string, overrides: Partial<EventDataStore> = {}): EventDataStore =>
+  eventDataStoreOf({ accountId, ...overrides });
 
 describe('EventDataStoreRegistry and delegated administrators', () => {
-  let db: DuckDbDatabase;
-  let events: DuckDbEventStore;
-  let lake: DuckDbLakeStore;
+  let lake: MemoryLake;
   let registry: EventDataStoreRegistry;
   const organizations = new MemoryOrganizations([
     { id: ORG_ID, managementAccountId: MGMT, memberAccountIds: [ADMIN, MEMBER] },
@@ -63,21 +36,15 @@ describe('EventDataStoreRegistry and delegated administrators', () => {
   let own: EventDataStore;
 
   before(async () => {
-    db = await DuckDbDatabase.open(':memory:', { readers: 2, threads: 1 });
-    events = await DuckDbEventStore.open(db);
-    lake = await DuckDbLakeStore.open(db, events);
-    registry = await EventDataStoreRegistry.open(lake, organizations);
+    lake = await openMemoryLake();
+    registry = await EventDataStoreRegistry.open(lake.lake, organizations);
     org = await registry.create(storeOf(MGMT, { organizationEnabled: true }));
     accountLevel = await registry.create(storeOf(MGMT));
     elsewhere = await registry.create(storeOf(MGMT, { organizationEnabled: true, region: 'eu-west-1' }));
     own = await registry.create(storeOf(ADMIN));
     await organizations.update(ORG_ID, (o) => withDelegatedAdministrator(o, ADMIN, 0));
   });
-  after(async () => {
-    lake.close();
-    await events.close();
-    db.close();
-  });
+  after(() => lake.close());
 
   it("administeredBy() lists the management account's organization stores of the caller's Region", () => {
     assert.deepEqual(

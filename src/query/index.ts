@@ -46,7 +46,6 @@ export {
   type StoredResourcePolicy,
 } from './resource-policies.ts';
 export {
-  CLOUDTRAIL_SERVICE_PRINCIPAL,
   MAX_POLICY_STATEMENTS,
   MAX_RESOURCE_POLICY_CHARS,
   MAX_STATEMENT_PRINCIPALS,

@@ -7,40 +7,17 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { pino } from 'pino';
-import { DuckDbDatabase, DuckDbEventStore, DuckDbLakeStore } from '../duckdb/index.ts';
-import { parseRecordBatch } from '../ingest/parse-batch.ts';
+import type { DuckDbEventStore, DuckDbLakeStore } from '../duckdb/index.ts';
 import { lakeConsumer, type EventDataStore } from './event-data-store.ts';
 import { EventDataStoreRegistry } from './event-data-store-registry.ts';
+import { appendRecords, eventDataStoreOf, openMemoryLake } from './lake-fixtures.test-helpers.ts';
 import { DEFAULT_LAKE_INGESTION_OPTIONS, LakeIngestion } from './lake-ingestion.ts';
 
 const ACCOUNT = '111122223333';
 const OTHER = '444455556666';
 
-function storeOf(overrides: Partial<EventDataStore> = {}): EventDataStore {
-  const id = randomUUID();
-  return {
-    id,
-    arn: `arn:aws:cloudtrail:us-east-1:${ACCOUNT}:eventdatastore/${id}`,
-    name: 'live',
-    accountId: ACCOUNT,
-    region: 'us-east-1',
-    status: 'ENABLED',
-    ingesting: true,
-    kind: 'cloudtrail',
-    advancedEventSelectors: [
-      { Name: 'management', FieldSelectors: [{ Field: 'eventCategory', Equals: ['Management'] }] },
-    ],
-    multiRegionEnabled: true,
-    organizationEnabled: false,
-    retentionPeriod: 366,
-    terminationProtectionEnabled: false,
-    billingMode: 'EXTENDABLE_RETENTION_PRICING',
-    tags: [],
-    createdMs: 0,
-    updatedMs: 0,
-    ...overrides,
-  };
-}
+const storeOf = (overrides: Partial<EventDataStore> = {}): EventDataStore =>
+  eventDataStoreOf({ accountId: ACCOUNT, name: 'live', ...overrides });
 
 async function append(events: DuckDbEventStore, count: number, account = ACCOUNT): Promise<void> {
   const records = Array.from({ length: count }, (_, i) => ({
@@ -56,12 +33,7 @@ async function append(events: DuckDbEventStore, count: number, account = ACCOUNT
     recipientAccountId: account,
     eventCategory: 'Management',
   }));
-  const parsed = parseRecordBatch(Buffer.from(JSON.stringify({ Records: records })), {
-    eventID: randomUUID,
-    awsRegion: 'us-east-1',
-    recipientAccountId: account,
-  });
-  await events.append(parsed.flatMap((r) => (r.ok ? [r.event] : [])));
+  await appendRecords(events, records);
 }
 
 async function withLake(
@@ -71,15 +43,12 @@ async function withLake(
     registry: EventDataStoreRegistry;
   }) => Promise<void>,
 ): Promise<void> {
-  const db = await DuckDbDatabase.open(':memory:', { readers: 2, threads: 1 });
-  const events = await DuckDbEventStore.open(db);
-  const lake = await DuckDbLakeStore.open(db, events);
+  const opened = await openMemoryLake();
   try {
+    const { events, lake } = opened;
     await fn({ events, lake, registry: await EventDataStoreRegistry.open(lake) });
   } finally {
-    lake.close();
-    await events.close();
-    db.close();
+    await opened.close();
   }
 }
 

@@ -28,6 +28,7 @@ import {
   type PolicyStatement,
   type PrincipalElement,
 } from '../iam/policy/index.ts';
+import { CLOUDTRAIL_SERVICE_PRINCIPAL } from '../trails/index.ts';
 
 /** The CloudTrail resource types that take a resource-based policy. */
 export type PolicyResourceType = 'channel' | 'eventdatastore' | 'dashboard';
@@ -42,9 +43,6 @@ export const POLICY_RESOURCE_TYPES: readonly PolicyResourceType[] = [
 export const MAX_RESOURCE_POLICY_CHARS = 8192;
 export const MAX_POLICY_STATEMENTS = 20;
 export const MAX_STATEMENT_PRINCIPALS = 50;
-
-/** The service principal that refreshes dashboards and runs their queries. */
-export const CLOUDTRAIL_SERVICE_PRINCIPAL = 'cloudtrail.amazonaws.com';
 
 /** The actions each resource type's policy may name (CloudTrail User Guide). */
 export const RESOURCE_POLICY_ACTIONS: Readonly<Record<PolicyResourceType, readonly string[]>> = {

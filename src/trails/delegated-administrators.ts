@@ -22,6 +22,10 @@
 import { ServiceError } from '../errors.ts';
 import type { Organization, Organizations } from './organizations.ts';
 
+/**
+ * CloudTrail's service principal: the service a delegated administrator is registered for, and the
+ * one that refreshes dashboards and runs their queries (resource policies, `query/`).
+ */
 export const CLOUDTRAIL_SERVICE_PRINCIPAL = 'cloudtrail.amazonaws.com';
 /** "You can have a maximum of three CloudTrail delegated administrators per organization." */
 export const MAX_CLOUDTRAIL_DELEGATED_ADMINISTRATORS = 3;

@@ -6,11 +6,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { splitRecordSpans } from '../../src/events/index.ts';
-import { newAccessKeyId, newSecretAccessKey, newUserId, type AccessKeyRecord } from '../../src/iam/index.ts';
-import { DuckDbIdentityStore } from '../../src/duckdb/index.ts';
-import { LocalKeyProvider } from '../../src/local/index.ts';
 import type { ObjectStore } from '../../src/objects/index.ts';
-import { DuckDbDatabase } from '../../src/duckdb/index.ts';
 import { SAMPLES } from './server.ts';
 
 export function cloudTrailClient(
@@ -23,36 +19,6 @@ export function cloudTrailClient(
     credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
     maxAttempts: 1,
   });
-}
-
-/**
- * Adds an account with an `admin` user and an active access key to the data directory of a
- * stopped server: OpenTrail has no API for a second account yet, and the identity store is where
- * the bootstrap keeps the first one. The server loads the key on its next start.
- */
-export async function addAccountKey(dataDir: string, accountId: string): Promise<AccessKeyRecord> {
-  const key: AccessKeyRecord = {
-    accessKeyId: newAccessKeyId(),
-    secretAccessKey: newSecretAccessKey(),
-    accountId,
-    userName: 'admin',
-    userId: newUserId(),
-    status: 'Active',
-  };
-  const db = await DuckDbDatabase.open(join(dataDir, 'opentrail.duckdb'));
-  try {
-    const connection = await db.connect();
-    try {
-      const identities = await DuckDbIdentityStore.open(connection, await LocalKeyProvider.open(dataDir));
-      await identities.createAccount(accountId, Date.now());
-      await identities.createUserWithKey(key, Date.now());
-    } finally {
-      connection.closeSync();
-    }
-  } finally {
-    db.close();
-  }
-  return key;
 }
 
 /** The error a call that must fail fails with (the test fails if it succeeds). */

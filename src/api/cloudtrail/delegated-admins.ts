@@ -11,6 +11,7 @@ import {
   managedOrganization,
   withDelegatedAdministrator,
   withoutDelegatedAdministrator,
+  type Organization,
 } from '../../trails/index.ts';
 import type { OperationContext } from './operation.ts';
 
@@ -30,25 +31,35 @@ function accountIdOf(input: Record<string, unknown>, member: string): string {
   return value;
 }
 
-export async function registerOrganizationDelegatedAdmin(
+/**
+ * Applies `change` to the registrations of the organization the caller manages, for the account
+ * the input names in `member`.
+ */
+async function changeRegistrations(
   input: Record<string, unknown>,
   ctx: OperationContext,
+  member: 'MemberAccountId' | 'DelegatedAdminAccountId',
+  change: (org: Organization, accountId: string) => Organization,
 ): Output {
-  const accountId = accountIdOf(input, 'MemberAccountId');
+  const accountId = accountIdOf(input, member);
   const org = managedOrganization(ctx.organizations, ctx.caller.principal.accountId);
-  await ctx.organizations.update(org.id, (current) =>
-    withDelegatedAdministrator(current, accountId, ctx.nowMs),
-  );
+  await ctx.organizations.update(org.id, (current) => change(current, accountId));
   return {};
 }
 
-export async function deregisterOrganizationDelegatedAdmin(
+export function registerOrganizationDelegatedAdmin(
   input: Record<string, unknown>,
   ctx: OperationContext,
 ): Output {
-  const accountId = accountIdOf(input, 'DelegatedAdminAccountId');
-  const org = managedOrganization(ctx.organizations, ctx.caller.principal.accountId);
+  return changeRegistrations(input, ctx, 'MemberAccountId', (org, accountId) =>
+    withDelegatedAdministrator(org, accountId, ctx.nowMs),
+  );
+}
+
+export function deregisterOrganizationDelegatedAdmin(
+  input: Record<string, unknown>,
+  ctx: OperationContext,
+): Output {
   // The organization's trails and event data stores stay, owned by the management account.
-  await ctx.organizations.update(org.id, (current) => withoutDelegatedAdministrator(current, accountId));
-  return {};
+  return changeRegistrations(input, ctx, 'DelegatedAdminAccountId', withoutDelegatedAdministrator);
 }

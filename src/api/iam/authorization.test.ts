@@ -1,14 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import {
-  AWS_MANAGED_POLICY_ENTITIES,
-  IamService,
-  type AuthorizationTarget,
-  type IamCall,
-  type KeyRegistry,
-  type MfaDevices,
-  type Principal,
-} from '../../iam/index.ts';
+import type { AuthorizationTarget, IamCall, IamService, MfaDevices, Principal } from '../../iam/index.ts';
+import { openEmptyIamService } from '../../iam/iam-service.test-helpers.ts';
 import { IAM_AUTHORIZED_OPERATIONS, iamAuthorization } from './authorization.ts';
 import { IAM_SERVED_OPERATIONS } from './endpoint.ts';
 import { mfaHandlers } from './mfa.ts';
@@ -105,12 +98,6 @@ const SAR: Record<string, { resource: string; keys?: string[] }> = {
   SimulateCustomPolicy: { resource: '*' },
 };
 
-const noKeys: KeyRegistry = {
-  addKey: () => undefined,
-  updateKey: () => undefined,
-  removeKey: () => undefined,
-};
-
 const alice: Principal = {
   accountId: ACCOUNT,
   userName: 'alice',
@@ -147,11 +134,7 @@ const typeOf = (target: AuthorizationTarget): string =>
 
 describe('iamAuthorization()', () => {
   before(async () => {
-    const store = {
-      loadIam: () => Promise.resolve({ users: [], groups: [], roles: [], policies: [], accessKeys: [] }),
-      writeIam: () => Promise.resolve(),
-    };
-    iam = await IamService.open({ store, registry: noKeys, awsPolicies: AWS_MANAGED_POLICY_ENTITIES });
+    iam = await openEmptyIamService();
     await iam.createUser(CALL, {
       userName: 'alice',
       path: '/division/',
